@@ -1,0 +1,43 @@
+# The course's commands. Each target sets up what it needs and is safe to re-run.
+#   make book     execute every chapter (PROFILE=quick by default), write the run report, build the site
+#   make test     the whole test suite (what CI runs)
+#   make lab      open the course in JupyterLab with the course kernel
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PROFILE ?= quick
+STAMP := $(VENV)/.gancore-installed
+
+.PHONY: book test lab setup data browser lint clean
+
+$(STAMP): pyproject.toml constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -c constraints.txt -e ".[lab,test,docs]"
+	$(PY) -m ipykernel install --sys-prefix --name python3 --display-name "Python 3 (gancore)" > /dev/null
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+data: $(STAMP)
+	$(PY) data_scripts/fetch_data.py mnist fashion_mnist
+
+browser:
+	@bash .ci/install_browser.sh
+
+book: data
+	$(PY) -m gancore run --profile $(PROFILE)
+
+test: data browser
+	$(PY) -m ruff check gancore tests data_scripts
+	$(PY) -m pytest -ra
+
+lab: $(STAMP)
+	$(VENV)/bin/jupyter lab chapters
+
+lint: $(STAMP)
+	$(PY) -m ruff check gancore tests data_scripts
+
+clean:
+	rm -rf _build outputs

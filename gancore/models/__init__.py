@@ -1,0 +1,1 @@
+"""Builders for the networks of the book, faithful to its printed summaries."""

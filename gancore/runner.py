@@ -1,0 +1,128 @@
+"""The course runner: execute chapters with papermill, write the run report, build the site."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from gancore import course, paths
+
+
+@dataclass
+class ChapterResult:
+    """What happened to one chapter in a run."""
+
+    id: str
+    title: str
+    skill: str
+    notebook: str
+    status: str  # "ok", "failed" or "skipped"
+    seconds: float = 0.0
+    headline: dict[str, float] = field(default_factory=dict)
+    error: str = ""
+
+
+@dataclass
+class RunReport:
+    profile: str
+    out_dir: str
+    chapters: list[ChapterResult]
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        return all(c.status == "ok" for c in self.chapters)
+
+    def to_markdown(self) -> str:
+        lines = [f"# Run report ({self.profile} profile)", "",
+                 f"{sum(c.status == 'ok' for c in self.chapters)} of {len(self.chapters)} chapters ran; "
+                 f"total {self.seconds:.0f} s.", "",
+                 "| chapter | skill | status | wall time (s) | headline metrics |", "|---|---|---|---:|---|"]
+        for c in self.chapters:
+            metrics = ", ".join(f"{k} = {format_metric(v)}" for k, v in c.headline.items()) or c.error
+            lines.append(f"| {c.title} | {c.skill} | {c.status} | {c.seconds:.1f} | {metrics} |")
+        return "\n".join(lines) + "\n"
+
+
+def format_metric(value) -> str:
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def headline_metrics(metrics_path: Path, keys: tuple[str, ...]) -> dict[str, float]:
+    """The chapter's headline numbers, read from its metrics.json."""
+    if not metrics_path.exists():
+        return {}
+    metrics = json.loads(metrics_path.read_text()).get("metrics", {})
+    return {k: metrics[k] for k in keys if k in metrics}
+
+
+def describe_failure(error: Exception) -> str:
+    """One line naming the failing cell and the exception, from papermill's error."""
+    cell = getattr(error, "exec_count", None)
+    ename, evalue = getattr(error, "ename", type(error).__name__), getattr(error, "evalue", str(error))
+    where = f"cell [{cell}]: " if cell is not None else ""
+    return f"{where}{ename}: {evalue}".strip()[:500]
+
+
+def execute_chapter(chapter: course.Chapter, profile: str, out_dir: Path, kernel: str = "python3") -> ChapterResult:
+    """Run one notebook through papermill into ``out_dir``; never raises for a failing notebook."""
+    import papermill
+
+    root = paths.repo_root()
+    source = root / chapter.notebook
+    target = out_dir / chapter.notebook
+    target.parent.mkdir(parents=True, exist_ok=True)
+    result = ChapterResult(chapter.id, chapter.title, chapter.skill, chapter.notebook, "ok")
+    started = time.perf_counter()
+    try:
+        papermill.execute_notebook(str(source), str(target), parameters={"PROFILE": profile},
+                                   kernel_name=kernel, cwd=str(source.parent), progress_bar=False)
+    except Exception as error:  # noqa: BLE001 - any failure is reported, the other chapters still run
+        result.status = "failed"
+        result.error = f"{chapter.notebook} {describe_failure(error)}"
+    result.seconds = round(time.perf_counter() - started, 1)
+    result.headline = headline_metrics(paths.outputs_dir(chapter.id) / "metrics.json", chapter.headline)
+    return result
+
+
+def run_course(profile: str | None = None, chapter_ids: list[str] | None = None, out_dir: str | Path | None = None,
+               outputs_dir: str | Path | None = None, build_site: bool = True) -> RunReport:
+    """Execute chapters (dependencies first), write report.json/report.md and build the site."""
+    profile = course.resolve_profile(profile)
+    manifest = course.load_manifest()
+    root = paths.repo_root()
+    out = Path(out_dir) if out_dir else root / "_build" / profile
+    out.mkdir(parents=True, exist_ok=True)
+    if outputs_dir:
+        os.environ["GANCORE_OUTPUTS"] = str(Path(outputs_dir).resolve())
+    os.environ["GANCORE_ROOT"] = str(root)
+    started = time.perf_counter()
+    results: list[ChapterResult] = []
+    failed: set[str] = set()
+    for chapter in manifest.ordered(chapter_ids):
+        blocked = [d for d in chapter.depends_on if d in failed]
+        if blocked:
+            result = ChapterResult(chapter.id, chapter.title, chapter.skill, chapter.notebook, "skipped",
+                                   error=f"dependency failed: {', '.join(blocked)}")
+        else:
+            print(f"[{profile}] {chapter.id}: running {chapter.notebook} ...", flush=True)
+            result = execute_chapter(chapter, profile, out)
+            print(f"[{profile}] {chapter.id}: {result.status} in {result.seconds:.1f} s {result.error}", flush=True)
+        if result.status != "ok":
+            failed.add(chapter.id)
+        results.append(result)
+    report = RunReport(profile, str(out), results, round(time.perf_counter() - started, 1))
+    (out / "report.json").write_text(json.dumps(asdict(report), indent=2))
+    (out / "report.md").write_text(report.to_markdown())
+    print(report.to_markdown())
+    if build_site:
+        from gancore import site
+
+        html = site.build_site(report, manifest, out)
+        print(f"Site: {html / 'index.html'}")
+    return report

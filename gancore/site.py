@@ -1,0 +1,61 @@
+"""Build the Jupyter Book static site from executed notebooks (offline, no re-execution)."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import yaml
+
+from gancore import course
+
+
+def landing_page(report, manifest: course.Manifest) -> str:
+    """index.md: what the course is and a table of every chapter with its runtime and headline metric."""
+    from gancore.runner import format_metric
+
+    results = {c.id: c for c in report.chapters}
+    lines = [f"# {manifest.title}", "",
+             "Executed notebooks of the course, one per experiment of *The GAN Book*, each ending with "
+             f"measured results. This build ran the **{report.profile}** profile.", "",
+             "| Skill | Chapter | Status | Runtime (s) | Headline metric |", "|---|---|---|---:|---|"]
+    for chapter in manifest.chapters:
+        result = results.get(chapter.id)
+        if result is None:
+            continue
+        link = f"[{chapter.title}]({chapter.notebook})" if result.status == "ok" else chapter.title
+        metric = ", ".join(f"{k} = {format_metric(v)}" for k, v in result.headline.items()) or "-"
+        lines.append(f"| {chapter.skill} | {link} | {result.status} | {result.seconds:.0f} | {metric} |")
+    return "\n".join(lines) + "\n"
+
+
+def write_book_files(report, manifest: course.Manifest, source: Path) -> None:
+    """_config.yml, _toc.yml and index.md for the executed notebooks in ``source``."""
+    ok = [c for c in report.chapters if c.status == "ok"]
+    config = {
+        "title": manifest.title,
+        "author": "The GAN course",
+        "only_build_toc_files": True,
+        "execute": {"execute_notebooks": "off"},
+        "sphinx": {"config": {"html_show_copyright": False, "mathjax_path": None,
+                              "html_theme_options": {"use_download_button": False}}},
+        "exclude_patterns": ["_build", "outputs", "site", "**.ipynb_checkpoints"],
+    }
+    toc = {"format": "jb-book", "root": "index", "chapters": [{"file": c.notebook.removesuffix(".ipynb")} for c in ok]}
+    (source / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))
+    (source / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False))
+    (source / "index.md").write_text(landing_page(report, manifest))
+
+
+def build_site(report, manifest: course.Manifest, source: Path) -> Path:
+    """Build the HTML site into ``source/site/_build/html`` and return that folder."""
+    source = Path(source)
+    write_book_files(report, manifest, source)
+    out = source / "site"
+    command = [sys.executable, "-m", "jupyter_book.cli.main", "build", str(source), "--path-output", str(out),
+               "--builder", "html", "--keep-going"]
+    completed = subprocess.run(command, capture_output=True, text=True)
+    if completed.returncode != 0:
+        raise RuntimeError(f"Jupyter Book build failed:\n{completed.stdout[-3000:]}\n{completed.stderr[-3000:]}")
+    return out / "_build" / "html"

@@ -1,0 +1,132 @@
+"""Callbacks: sample grids and GIFs, resumable backups, a NaN/inf guard and periodic metrics."""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from pathlib import Path
+
+import keras
+import numpy as np
+
+
+class NonFiniteLossError(FloatingPointError):
+    """Training produced NaN or inf; the message names the step and the loss."""
+
+
+def _global_step(model: keras.Model, fallback: int) -> int:
+    counter = getattr(model, "step_counter", None)
+    if callable(counter):
+        return int(counter().numpy())
+    optimizer = getattr(model, "optimizer", None)
+    if optimizer is not None:
+        return int(optimizer.iterations.numpy())
+    return fallback
+
+
+class NaNGuard(keras.callbacks.Callback):
+    """Stop training at the first NaN or inf in the logged losses, naming the step and the loss."""
+
+    def __init__(self):
+        super().__init__()
+        self._batches = 0
+
+    def on_train_batch_end(self, batch, logs=None):
+        self._batches += 1
+        for name, value in (logs or {}).items():
+            value = float(value)
+            if not math.isfinite(value):
+                self.model.stop_training = True
+                step = _global_step(self.model, self._batches)
+                raise NonFiniteLossError(
+                    f"Training stopped at step {step}: {name} = {value}. Try a lower learning rate, "
+                    "check the input range of the data, or resume from the last checkpoint."
+                )
+
+
+class SampleGrid(keras.callbacks.Callback):
+    """Every ``every`` epochs, generate images from fixed inputs and keep/save the grid.
+
+    ``generate`` maps the fixed inputs to images in [0, 1]; frames are kept in ``self.frames``
+    (epoch, grid) and written as PNGs (and a GIF at the end) when ``folder`` is given.
+    """
+
+    def __init__(self, generate: Callable[[], np.ndarray], every: int = 1, folder: str | Path | None = None,
+                 rows: int | None = None, gif_name: str = "training.gif", fps: float = 4.0):
+        super().__init__()
+        self.generate = generate
+        self.every = max(1, int(every))
+        self.folder = Path(folder) if folder else None
+        self.rows = rows
+        self.gif_name = gif_name
+        self.fps = fps
+        self.frames: list[tuple[int, np.ndarray]] = []
+
+    def _capture(self, epoch: int) -> None:
+        from gancore import plots
+
+        grid = plots.image_grid(np.asarray(self.generate()), rows=self.rows)
+        self.frames.append((epoch, grid))
+        if self.folder:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            plots.save_image(grid, self.folder / f"epoch_{epoch:04d}.png")
+
+    def on_train_begin(self, logs=None):
+        if not self.frames:
+            self._capture(0)
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every == 0:
+            self._capture(epoch + 1)
+
+    def on_train_end(self, logs=None):
+        if self.folder and len(self.frames) > 1:
+            from gancore import plots
+
+            plots.save_gif([g for _, g in self.frames], self.folder / self.gif_name, fps=self.fps,
+                           labels=[f"epoch {e}" for e, _ in self.frames])
+
+
+class PeriodicMetrics(keras.callbacks.Callback):
+    """Every ``every`` epochs, compute ``{name: value}`` with ``evaluate()`` and add it to the logs.
+
+    Values land in ``History`` (as keys of the logs) and in ``self.records`` as (epoch, step, values).
+    """
+
+    def __init__(self, evaluate: Callable[[], dict[str, float]], every: int = 1, at_start: bool = True):
+        super().__init__()
+        self.evaluate = evaluate
+        self.every = max(1, int(every))
+        self.at_start = at_start
+        self.records: list[tuple[int, int, dict[str, float]]] = []
+
+    def on_train_begin(self, logs=None):
+        if self.at_start and not self.records:
+            self.records.append((0, _global_step(self.model, 0), self.evaluate()))
+
+    def on_epoch_end(self, epoch, logs=None):
+        if (epoch + 1) % self.every == 0:
+            values = self.evaluate()
+            self.records.append((epoch + 1, _global_step(self.model, 0), values))
+            if logs is not None:
+                logs.update(values)
+
+
+class ResumableBackup(keras.callbacks.BackupAndRestore):
+    """``BackupAndRestore`` that also tells, before ``fit``, from which epoch training will resume.
+
+    Saved state: the weights of every network, both optimizers (their slots and iteration
+    counters, which are also the step) and the epoch. Noise drawn from the step counter and data
+    batches drawn from the step make the resumed run identical to an uninterrupted one.
+    """
+
+    def __init__(self, backup_dir: str | Path, delete_checkpoint: bool = True):
+        super().__init__(str(backup_dir), save_freq="epoch", double_checkpoint=True,
+                         delete_checkpoint=delete_checkpoint)
+
+    def resume_epoch(self) -> int:
+        path = Path(self._training_metadata_path)
+        if not path.exists():
+            return 0
+        return int(json.loads(path.read_text())["epoch"])

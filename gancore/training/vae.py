@@ -1,0 +1,89 @@
+"""A VAE as a ``keras.Model`` with its loss in ``train_step`` (no graph-mode tricks needed)."""
+
+from __future__ import annotations
+
+import keras
+import tensorflow as tf
+from keras import ops
+
+from gancore.training.distribute import scale_loss
+
+PIXELS = 28 * 28
+
+
+def gaussian_kl(z_mean, z_log_var):
+    """KL(N(mean, exp(log_var)) || N(0, I)) per example, summed over latent dimensions."""
+    return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
+
+
+def book_vae_loss(images, reconstruction, z_mean, z_log_var):
+    """The book's loss: 784 x mean squared error plus KL averaged over batch *and* latent dims.
+
+    Averaging the KL over the two latent dimensions halves it compared with the true KL.
+    Returns (total, reconstruction, kl), each a batch mean.
+    """
+    recon = ops.mean(ops.mean(ops.square(images - reconstruction), axis=(1, 2, 3))) * PIXELS
+    kl = -0.5 * ops.mean(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
+    return recon + kl, recon, kl
+
+
+def bernoulli_elbo_loss(images, probs, z_mean, z_log_var, eps: float = 1e-7):
+    """Negative ELBO in nats per image: summed pixel cross-entropy (Bernoulli decoder) + full KL."""
+    probs = ops.clip(probs, eps, 1.0 - eps)
+    bce = -(images * ops.log(probs) + (1.0 - images) * ops.log(1.0 - probs))
+    recon = ops.mean(ops.sum(bce, axis=(1, 2, 3)))
+    kl = ops.mean(gaussian_kl(z_mean, z_log_var))
+    return recon + kl, recon, kl
+
+
+LOSSES = {"book": book_vae_loss, "elbo": bernoulli_elbo_loss}
+
+
+class VAE(keras.Model):
+    """Encoder -> reparameterised sample -> decoder, trained on ``loss`` ("book" or "elbo")."""
+
+    def __init__(self, encoder: keras.Model, decoder: keras.Model, loss: str = "elbo", seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        if loss not in LOSSES:
+            raise ValueError(f"Unknown VAE loss {loss!r}; choose one of {', '.join(LOSSES)}")
+        self.encoder = encoder
+        self.decoder = decoder
+        self.loss_name = loss
+        self.seed_generator = keras.random.SeedGenerator(seed)
+        self.trackers = [keras.metrics.Mean(name=n) for n in ("loss", "reconstruction", "kl")]
+
+    @property
+    def metrics(self):
+        return list(self.trackers)
+
+    def sample_latent(self, z_mean, z_log_var):
+        """z = mean + exp(log_var / 2) * eps: the reparameterisation trick."""
+        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        return z_mean + ops.exp(0.5 * z_log_var) * eps
+
+    def call(self, images, training: bool = False):
+        z_mean, z_log_var = self.encoder(images, training=training)
+        return self.decoder(self.sample_latent(z_mean, z_log_var), training=training)
+
+    def vae_losses(self, images, training: bool):
+        z_mean, z_log_var = self.encoder(images, training=training)
+        reconstruction = self.decoder(self.sample_latent(z_mean, z_log_var), training=training)
+        return LOSSES[self.loss_name](images, reconstruction, z_mean, z_log_var)
+
+    def _report(self, values):
+        for tracker, value in zip(self.trackers, values):
+            tracker.update_state(value)
+        return {t.name: t.result() for t in self.trackers}
+
+    def train_step(self, data):
+        images = data[0] if isinstance(data, (tuple, list)) else data
+        with tf.GradientTape() as tape:
+            values = self.vae_losses(images, training=True)
+            scaled = scale_loss(values[0])
+        grads = tape.gradient(scaled, self.trainable_variables)
+        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        return self._report(values)
+
+    def test_step(self, data):
+        images = data[0] if isinstance(data, (tuple, list)) else data
+        return self._report(self.vae_losses(images, training=False))

@@ -1,0 +1,20 @@
+"""Shared fixtures: one smoke run of every chapter feeds the chapter, report, site and browser tests."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+SMOKE_DIR = ROOT / "_build" / "smoke"
+
+
+@pytest.fixture(scope="session")
+def smoke_run():
+    """Execute every chapter of book.yml once in the smoke profile (papermill), then build the site."""
+    from gancore import runner
+
+    os.environ["GANCORE_ROOT"] = str(ROOT)
+    return runner.run_course("smoke", out_dir=SMOKE_DIR, outputs_dir=SMOKE_DIR / "outputs", build_site=True)

@@ -1,0 +1,67 @@
+"""Every chapter runs in the smoke profile, ends with measured numbers and appears on the site."""
+
+import json
+import math
+
+import nbformat
+import pytest
+
+from gancore import course, notebooks
+from gancore.runner import ChapterResult, RunReport, describe_failure
+
+from .conftest import ROOT, SMOKE_DIR
+
+CHAPTERS = course.load_manifest(ROOT / "book.yml").chapters
+
+
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.id)
+def test_committed_notebook_is_clean(chapter):
+    nb = nbformat.read(ROOT / chapter.notebook, as_version=4)
+    assert notebooks.problems(nb, chapter.notebook) == []
+    assert any(notebooks.is_check_cell(c) for c in nb.cells), "no NBVAL_CHECK_OUTPUT cell"
+    assert any(notebooks.is_check_cell(c) and c.outputs for c in nb.cells), "check cells have no stored outputs"
+
+
+@pytest.mark.chapters
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.id)
+def test_chapter_runs_in_smoke_and_saves_metrics(smoke_run, chapter):
+    result = next(r for r in smoke_run.chapters if r.id == chapter.id)
+    assert result.status == "ok", result.error
+    record = json.loads((SMOKE_DIR / "outputs" / chapter.id / "metrics.json").read_text())
+    assert record["profile"] == "smoke"
+    for key in chapter.headline:
+        value = record["metrics"][key]
+        assert isinstance(value, (int, float)) and math.isfinite(value), (key, value)
+    assert result.headline.keys() == set(chapter.headline)
+    executed = nbformat.read(SMOKE_DIR / chapter.notebook, as_version=4)
+    texts = "".join(o.get("text", "") for c in executed.cells if c.cell_type == "code" for o in c.outputs)
+    assert "Profile: smoke" in texts
+
+
+@pytest.mark.chapters
+def test_run_report_lists_every_chapter(smoke_run):
+    report = json.loads((SMOKE_DIR / "report.json").read_text())
+    assert [c["id"] for c in report["chapters"]] == [c.id for c in CHAPTERS]
+    markdown = (SMOKE_DIR / "report.md").read_text()
+    for chapter in CHAPTERS:
+        assert chapter.title in markdown
+    print("\n" + markdown)
+
+
+@pytest.mark.chapters
+def test_site_has_a_page_per_chapter(smoke_run):
+    html = SMOKE_DIR / "site" / "_build" / "html"
+    index = (html / "index.html").read_text()
+    for chapter in CHAPTERS:
+        page = html / chapter.notebook.replace(".ipynb", ".html")
+        assert page.is_file(), page
+        assert chapter.title in index
+
+
+def test_failures_are_reported_with_notebook_and_cell():
+    class FakePapermillError(Exception):
+        exec_count, ename, evalue = 7, "ValueError", "bad image size"
+
+    assert describe_failure(FakePapermillError()) == "cell [7]: ValueError: bad image size"
+    report = RunReport("smoke", "x", [ChapterResult("a", "A", "1", "a.ipynb", "failed", 1.0, {}, "a.ipynb cell [7]")])
+    assert not report.ok and "a.ipynb cell [7]" in report.to_markdown()
