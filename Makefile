@@ -9,7 +9,7 @@ PY := $(VENV)/bin/python
 PROFILE ?= quick
 STAMP := $(VENV)/.gancore-installed
 
-.PHONY: book test lab setup data browser lint clean
+.PHONY: book test nbval lab setup data browser lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,6 +32,9 @@ book: data
 test: data browser
 	$(PY) -m ruff check gancore tests data_scripts
 	$(PY) -m pytest -ra
+
+nbval: data
+	GANCORE_PROFILE=smoke $(PY) -m pytest --nbval-lax --nbval-kernel-name python3 -p no:cacheprovider chapters
 
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab chapters

@@ -59,3 +59,44 @@ def refresh_checks(committed: Path, executed: Path) -> int:
     strip(target)
     nbformat.write(target, committed)
     return updated
+
+
+# nbval's own settings for `--nbval-lax` runs: what it never compares, and images (compared only with nbdime).
+NBVAL_SKIP_COMPARE = ("metadata", "traceback", "prompt_number", "output_type", "name", "execution_count",
+                      "application/vnd.jupyter.widget-view+json", "image/png", "image/jpeg")
+
+
+def _without_stderr(outputs) -> list:
+    return [o for o in outputs if not (o.get("output_type") == "stream" and o.get("name") == "stderr")]
+
+
+def compare_check_cells(committed, executed, sanitize_patterns: dict[str, str] | None = None) -> list[str]:
+    """Compare the ``NBVAL_CHECK_OUTPUT`` cells of a committed notebook with an executed copy.
+
+    Uses nbval's own comparison (``IPyNbCell.compare_outputs``, as ``pytest --nbval-lax`` does) on
+    outputs that papermill already produced, so the chapters are executed once per test run.
+    stderr is ignored (TensorFlow's log lines vary by machine). Returns one message per mismatch.
+    """
+    from types import SimpleNamespace
+
+    from nbval.plugin import IPyNbCell, coalesce_streams, nocolors
+
+    checker = SimpleNamespace(parent=SimpleNamespace(skip_compare=NBVAL_SKIP_COMPARE,
+                                                     sanitize_patterns=dict(sanitize_patterns or {})),
+                              colors=nocolors, comparison_traceback=[], config=None,
+                              ihook=SimpleNamespace(pytest_assertrepr_compare=lambda **_: []))
+    checker.sanitize = lambda s: IPyNbCell.sanitize(checker, s)
+    checker.format_output_compare = lambda key, left, right: IPyNbCell.format_output_compare(
+        checker, key, left, right)
+    ran = {c.source: c for c in executed.cells if is_check_cell(c)}
+    found = []
+    for index, cell in enumerate(c for c in committed.cells if is_check_cell(c)):
+        if cell.source not in ran:
+            found.append(f"check cell {index} is missing from the executed notebook:\n{cell.source[:200]}")
+            continue
+        expected = coalesce_streams(_without_stderr(cell.outputs))
+        actual = coalesce_streams(_without_stderr(ran[cell.source].outputs))
+        if not IPyNbCell.compare_outputs(checker, actual, expected):
+            details = "\n".join(checker.comparison_traceback)
+            found.append(f"check cell {index} differs:\n{cell.source[:200]}\n{details}")
+    return found

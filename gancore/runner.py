@@ -23,6 +23,11 @@ class ChapterResult:
     seconds: float = 0.0
     headline: dict[str, float] = field(default_factory=dict)
     error: str = ""
+    budget: float | None = None  # the profile's time budget from book.yml, if any
+
+    @property
+    def over_budget(self) -> bool:
+        return self.budget is not None and self.seconds > self.budget
 
 
 @dataclass
@@ -40,10 +45,12 @@ class RunReport:
         lines = [f"# Run report ({self.profile} profile)", "",
                  f"{sum(c.status == 'ok' for c in self.chapters)} of {len(self.chapters)} chapters ran; "
                  f"total {self.seconds:.0f} s.", "",
-                 "| chapter | skill | status | wall time (s) | headline metrics |", "|---|---|---|---:|---|"]
+                 "| chapter | skill | status | wall time (s) | budget (s) | headline metrics |",
+                 "|---|---|---|---:|---:|---|"]
         for c in self.chapters:
             metrics = ", ".join(f"{k} = {format_metric(v)}" for k, v in c.headline.items()) or c.error
-            lines.append(f"| {c.title} | {c.skill} | {c.status} | {c.seconds:.1f} | {metrics} |")
+            budget = "-" if c.budget is None else f"{c.budget:.0f}" + (" (over)" if c.over_budget else "")
+            lines.append(f"| {c.title} | {c.skill} | {c.status} | {c.seconds:.1f} | {budget} | {metrics} |")
         return "\n".join(lines) + "\n"
 
 
@@ -77,7 +84,8 @@ def execute_chapter(chapter: course.Chapter, profile: str, out_dir: Path, kernel
     source = root / chapter.notebook
     target = out_dir / chapter.notebook
     target.parent.mkdir(parents=True, exist_ok=True)
-    result = ChapterResult(chapter.id, chapter.title, chapter.skill, chapter.notebook, "ok")
+    result = ChapterResult(chapter.id, chapter.title, chapter.skill, chapter.notebook, "ok",
+                           budget=chapter.budget_seconds.get(profile))
     started = time.perf_counter()
     try:
         papermill.execute_notebook(str(source), str(target), parameters={"PROFILE": profile},
@@ -101,6 +109,7 @@ def run_course(profile: str | None = None, chapter_ids: list[str] | None = None,
     if outputs_dir:
         os.environ["GANCORE_OUTPUTS"] = str(Path(outputs_dir).resolve())
     os.environ["GANCORE_ROOT"] = str(root)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # kernels inherit it: no C++ start-up chatter in notebooks
     started = time.perf_counter()
     results: list[ChapterResult] = []
     failed: set[str] = set()

@@ -38,7 +38,8 @@ def write_book_files(report, manifest: course.Manifest, source: Path) -> None:
         "author": "The GAN course",
         "only_build_toc_files": True,
         "execute": {"execute_notebooks": "off"},
-        "sphinx": {"config": {"html_show_copyright": False, "mathjax_path": None,
+        # stderr holds TensorFlow's C++ log lines, which differ by machine and teach nothing
+        "sphinx": {"config": {"html_show_copyright": False, "nb_output_stderr": "remove",
                               "html_theme_options": {"use_download_button": False}}},
         "exclude_patterns": ["_build", "outputs", "site", "**.ipynb_checkpoints"],
     }
@@ -53,7 +54,8 @@ def build_site(report, manifest: course.Manifest, source: Path) -> Path:
     source = Path(source)
     write_book_files(report, manifest, source)
     out = source / "site"
-    command = [sys.executable, "-m", "jupyter_book.cli.main", "build", str(source), "--path-output", str(out),
+    command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(source),
+               "--path-output", str(out),
                "--builder", "html", "--keep-going"]
     completed = subprocess.run(command, capture_output=True, text=True)
     if completed.returncode != 0:

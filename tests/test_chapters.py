@@ -39,6 +39,15 @@ def test_chapter_runs_in_smoke_and_saves_metrics(smoke_run, chapter):
 
 
 @pytest.mark.chapters
+@pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.id)
+def test_check_cells_reproduce_nbval_lax(smoke_run, chapter):
+    """nbval --nbval-lax semantics on the smoke run's outputs: NBVAL_CHECK_OUTPUT cells must not drift."""
+    committed = nbformat.read(ROOT / chapter.notebook, as_version=4)
+    executed = nbformat.read(SMOKE_DIR / chapter.notebook, as_version=4)
+    assert notebooks.compare_check_cells(committed, executed) == []
+
+
+@pytest.mark.chapters
 def test_run_report_lists_every_chapter(smoke_run):
     report = json.loads((SMOKE_DIR / "report.json").read_text())
     assert [c["id"] for c in report["chapters"]] == [c.id for c in CHAPTERS]
@@ -65,3 +74,5 @@ def test_failures_are_reported_with_notebook_and_cell():
     assert describe_failure(FakePapermillError()) == "cell [7]: ValueError: bad image size"
     report = RunReport("smoke", "x", [ChapterResult("a", "A", "1", "a.ipynb", "failed", 1.0, {}, "a.ipynb cell [7]")])
     assert not report.ok and "a.ipynb cell [7]" in report.to_markdown()
+    slow = ChapterResult("b", "B", "1", "b.ipynb", "ok", 75.0, {"fd": 1.5}, budget=60)
+    assert slow.over_budget and "| 75.0 | 60 (over) | fd = 1.5 |" in RunReport("smoke", "x", [slow]).to_markdown()

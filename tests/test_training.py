@@ -81,8 +81,17 @@ def test_train_step_updates_both_networks_and_counts_steps():
     assert all(changed[:4]) and all(changed[4:])
 
 
-def test_resume_after_interruption_equals_uninterrupted_run(tmp_path):
-    tf.config.experimental.enable_op_determinism()
+@pytest.fixture
+def op_determinism():
+    """Deterministic TF kernels for one test only (the setting is global and would also turn XLA off)."""
+    from tensorflow.python.framework import config
+
+    config.enable_op_determinism()
+    yield
+    config.disable_op_determinism()
+
+
+def test_resume_after_interruption_equals_uninterrupted_run(tmp_path, op_determinism):
     reference = tiny_gan(seed=1)
     fit_steps(reference, make_data, total_steps=12, steps_per_epoch=2, verbose=0)
 
@@ -113,11 +122,20 @@ def test_resume_without_backup_would_differ(tmp_path):
 
 
 def test_nan_guard_names_the_step_and_loss():
-    gan = tiny_gan()
-    bad = np.full((8, 64, 8, 1), np.nan, dtype="float32")
-    data = lambda start, n: tf.data.Dataset.from_tensors(bad).repeat(n)
-    with pytest.raises(NonFiniteLossError, match=r"step 1: d_loss = nan"):
-        fit_steps(gan, data, total_steps=4, steps_per_epoch=2, verbose=0)
+    keras.utils.set_random_seed(0)
+    g = keras.Sequential([keras.Input((4,)), keras.layers.Dense(64 * 8), keras.layers.Reshape((64, 8, 1))])
+    d = keras.Sequential([keras.Input((64, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+    gan = GAN(g, d, latent_dim=4)
+    gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    good = scale_images(IMAGES[:8])
+
+    def data(start, n):  # finite batches for the first two steps, then NaN
+        steps = tf.data.Dataset.range(start, start + n)
+        return steps.map(lambda s: tf.where(s >= 2, tf.fill(tf.shape(good), float("nan")), good))
+
+    with pytest.raises(NonFiniteLossError, match=r"step 3: d_loss = nan"):
+        fit_steps(gan, data, total_steps=6, steps_per_epoch=2, verbose=0)
+    assert int(gan.g_optimizer.iterations.numpy()) == 3  # stopped at once, not at the end of the epoch
 
 
 def test_nan_guard_on_plain_model():
@@ -193,3 +211,68 @@ def test_mirrored_strategy_on_two_cpus_matches_one_device():
     line = next(ln for ln in out.stdout.splitlines() if ln.startswith("MAXDIFF"))
     maxdiff = float(line.split()[1])
     assert maxdiff < 1e-5, line
+
+
+MIXED = textwrap.dedent("""
+    import numpy as np, keras
+    keras.mixed_precision.set_global_policy("mixed_float16")
+    from gancore.training.gan import GAN
+    from gancore.training.vae import VAE
+    from gancore.training.fitting import fit_steps
+    from gancore.models.vae import build_vae_decoder, build_vae_encoder
+    import tensorflow as tf
+    keras.utils.set_random_seed(0)
+    g = keras.Sequential([keras.Input((4,)), keras.layers.Dense(32, activation="relu"), keras.layers.Dense(6)])
+    d = keras.Sequential([keras.Input((6,)), keras.layers.Dense(8, activation="relu"), keras.layers.Dense(1)])
+    gan = GAN(g, d, latent_dim=4)
+    gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+    x = np.linspace(0, 1, 16 * 6, dtype="float32").reshape(16, 6)
+    h = fit_steps(gan, lambda s, n: tf.data.Dataset.from_tensors(x).repeat(n), 6, 3, verbose=0)
+    print("OPT", type(gan.d_optimizer).__name__, type(gan.g_optimizer).__name__, gan.optimizer is gan.g_optimizer)
+    print("DTYPES", g.layers[0].compute_dtype, g.layers[0].kernel.dtype, int(gan.g_optimizer.iterations.numpy()))
+    print("GANLOSS", all(np.isfinite(v).all() for v in h.history.values()))
+    vae = VAE(build_vae_encoder(), build_vae_decoder(output_activation="sigmoid"))
+    vae.compile(optimizer=keras.optimizers.Adam(1e-3))
+    images = np.tile(np.linspace(0, 1, 28, dtype="float32"), (32, 28, 1))[..., None]
+    hv = vae.fit(images, batch_size=16, epochs=2, verbose=0)
+    print("VAELOSS", np.isfinite(hv.history["loss"]).all(), type(vae.optimizer).__name__)
+""")
+
+
+def test_mixed_precision_uses_loss_scaling_and_trains_on_cpu():
+    """The GPU path (mixed_float16) exercised on the CPU: wrapped optimizers, float32 weights, finite losses."""
+    out = subprocess.run([sys.executable, "-c", MIXED], capture_output=True, text=True, timeout=300)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "OPT LossScaleOptimizer LossScaleOptimizer True" in out.stdout
+    assert "DTYPES float16 float32 6" in out.stdout
+    assert "GANLOSS True" in out.stdout and "VAELOSS True LossScaleOptimizer" in out.stdout
+
+
+def test_xla_compiled_train_step_matches_the_plain_one():
+    """jit_compile=True (XLA, the GPU fast path) runs the same algorithm: same weights after 4 steps."""
+    results = []
+    x = np.linspace(0, 1, 8 * 6, dtype="float32").reshape(8, 6)
+    for jit in (False, True):
+        keras.utils.set_random_seed(0)
+        g = keras.Sequential([keras.Input((4,)), keras.layers.Dense(6)])
+        d = keras.Sequential([keras.Input((6,)), keras.layers.Dense(4, activation="relu"), keras.layers.Dense(1)])
+        gan = GAN(g, d, latent_dim=4, seed=2)
+        gan.compile(keras.optimizers.SGD(0.05), keras.optimizers.SGD(0.05), jit_compile=jit)
+        assert gan.jit_compile is jit  # Keras silently falls back to no XLA when it cannot use it
+        fit_steps(gan, lambda s, n: tf.data.Dataset.from_tensors(x).repeat(n), 4, 2, verbose=0)
+        results.append(np.concatenate([w.numpy().ravel() for w in g.weights + d.weights]))
+    np.testing.assert_allclose(results[0], results[1], atol=1e-5)
+    assert not np.allclose(results[0], 0)
+
+
+def test_portable_normal_is_standard_normal_and_a_function_of_the_seed():
+    from gancore.training.distribute import portable_normal
+
+    seeds = tf.constant([7, 3], tf.int64)
+    z = portable_normal((200_000,), seeds).numpy()
+    assert abs(z.mean()) < 0.01 and abs(z.std() - 1.0) < 0.01
+    assert abs((np.abs(z) < 1.0).mean() - 0.6827) < 0.005  # the 68% rule
+    again = portable_normal((200_000,), seeds).numpy()
+    other = portable_normal((200_000,), tf.constant([7, 4], tf.int64)).numpy()
+    np.testing.assert_array_equal(z, again)
+    assert np.corrcoef(z, other)[0, 1] < 0.01

@@ -33,5 +33,36 @@ def step_noise(shape_per_replica: tuple, seed: int, step: tf.Tensor, stream: int
     global_shape = (n * replica_count(), *shape_per_replica[1:])
     counter = tf.cast(step, tf.int64) * streams + stream
     seeds = tf.stack([tf.constant(seed, tf.int64), counter])
-    noise = tf.random.stateless_normal(global_shape, seed=seeds)
-    return replica_slice(noise, n)
+    return replica_slice(portable_normal(global_shape, seeds), n)
+
+
+def portable_normal(shape, seeds: tf.Tensor) -> tf.Tensor:
+    """Stateless N(0, 1) noise that XLA and the plain TensorFlow kernels draw alike.
+
+    ``tf.random.stateless_normal`` gives other numbers inside ``jit_compile=True`` functions than
+    outside them (measured on TF 2.21, even with ``alg="philox"``), while the integer Philox bits
+    agree. So: 24 random bits per value -> a uniform in (0, 1) -> the inverse normal CDF.
+    """
+    bits = tf.random.stateless_uniform(shape, seed=seeds, minval=None, maxval=None, dtype=tf.uint32, alg="philox")
+    uniform = (tf.cast(tf.bitwise.right_shift(bits, 8), tf.float32) + 0.5) * (2.0**-24)
+    return tf.math.ndtri(uniform)
+
+
+def mixed_precision_active() -> bool:
+    """True when the global Keras dtype policy computes in float16 (``mixed_float16``)."""
+    import keras
+
+    return keras.mixed_precision.global_policy().compute_dtype == "float16"
+
+
+def with_loss_scaling(optimizer):
+    """Wrap an optimizer in ``LossScaleOptimizer`` under ``mixed_float16`` (bfloat16 needs no scaling).
+
+    A custom ``train_step`` then calls ``optimizer.scale_loss(loss)`` before taking gradients; the
+    wrapper unscales them (and skips steps whose gradients overflow) in ``apply_gradients``.
+    """
+    import keras
+
+    if mixed_precision_active() and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
+        return keras.optimizers.LossScaleOptimizer(optimizer)
+    return optimizer

@@ -24,7 +24,7 @@ def step_indexed_dataset(images: np.ndarray, batch_size: int, seed: int, start_s
 
     def batch_for_step(step):
         idx = tf.random.stateless_uniform([batch_size], seed=tf.stack([tf.constant(seed, tf.int64), step]),
-                                          minval=0, maxval=n, dtype=tf.int64)
+                                          minval=0, maxval=n, dtype=tf.int64, alg="philox")
         return preprocess(tf.gather(table, idx))
 
     steps = tf.data.Dataset.range(start_step, start_step + num_steps)

@@ -6,7 +6,7 @@ import keras
 import tensorflow as tf
 
 from gancore import losses as gan_losses
-from gancore.training.distribute import scale_loss, step_noise
+from gancore.training.distribute import scale_loss, step_noise, with_loss_scaling
 
 
 class GAN(keras.Model):
@@ -44,6 +44,7 @@ class GAN(keras.Model):
         if d_optimizer is g_optimizer:
             raise ValueError("Pass two optimizer instances: the discriminator and generator must not share one.")
         # Keras' own `optimizer` slot is unused; give it the generator's so it is not a stray RMSprop.
+        d_optimizer, g_optimizer = with_loss_scaling(d_optimizer), with_loss_scaling(g_optimizer)
         super().compile(optimizer=g_optimizer, **kwargs)
         self.d_optimizer = d_optimizer
         self.g_optimizer = g_optimizer
@@ -79,19 +80,19 @@ class GAN(keras.Model):
         for i in range(self.d_steps):
             fake = self.generator(self.noise(batch_size, i), training=True)
             with tf.GradientTape() as tape:
-                real_logits = self.discriminator(real, training=True)
-                fake_logits = self.discriminator(fake, training=True)
+                real_logits = tf.cast(self.discriminator(real, training=True), tf.float32)
+                fake_logits = tf.cast(self.discriminator(fake, training=True), tf.float32)
                 d_loss = self.discriminator_loss(real_logits, fake_logits)
-                scaled = scale_loss(d_loss)
+                scaled = self.d_optimizer.scale_loss(scale_loss(d_loss))
             grads = tape.gradient(scaled, self.discriminator.trainable_variables)
             self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
 
         # 2. Generator: make the (now updated) discriminator call its samples real.
         z = self.noise(batch_size * self.g_batch_factor, self.d_steps)
         with tf.GradientTape() as tape:
-            fake_logits_g = self.discriminator(self.generator(z, training=True), training=True)
+            fake_logits_g = tf.cast(self.discriminator(self.generator(z, training=True), training=True), tf.float32)
             g_loss = self.g_loss_fn(fake_logits_g)
-            scaled = scale_loss(g_loss)
+            scaled = self.g_optimizer.scale_loss(scale_loss(g_loss))
         grads = tape.gradient(scaled, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
 

@@ -58,7 +58,7 @@ class VAE(keras.Model):
 
     def sample_latent(self, z_mean, z_log_var):
         """z = mean + exp(log_var / 2) * eps: the reparameterisation trick."""
-        eps = keras.random.normal(ops.shape(z_mean), seed=self.seed_generator)
+        eps = keras.random.normal(ops.shape(z_mean), dtype=z_mean.dtype, seed=self.seed_generator)
         return z_mean + ops.exp(0.5 * z_log_var) * eps
 
     def call(self, images, training: bool = False):
@@ -68,7 +68,9 @@ class VAE(keras.Model):
     def vae_losses(self, images, training: bool):
         z_mean, z_log_var = self.encoder(images, training=training)
         reconstruction = self.decoder(self.sample_latent(z_mean, z_log_var), training=training)
-        return LOSSES[self.loss_name](images, reconstruction, z_mean, z_log_var)
+        # losses in float32 even when the networks compute in float16 (mixed precision)
+        as32 = lambda t: ops.cast(t, "float32")
+        return LOSSES[self.loss_name](as32(images), as32(reconstruction), as32(z_mean), as32(z_log_var))
 
     def _report(self, values):
         for tracker, value in zip(self.trackers, values):
@@ -79,7 +81,7 @@ class VAE(keras.Model):
         images = data[0] if isinstance(data, (tuple, list)) else data
         with tf.GradientTape() as tape:
             values = self.vae_losses(images, training=True)
-            scaled = scale_loss(values[0])
+            scaled = self.optimizer.scale_loss(scale_loss(values[0]))
         grads = tape.gradient(scaled, self.trainable_variables)
         self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
         return self._report(values)

@@ -1,0 +1,195 @@
+"""Sample-quality metrics that take features from any classifier (TF-GAN's decomposition).
+
+Pure functions on feature arrays (``frechet_distance``, ``kernel_distance``, ``classifier_score``)
+plus :class:`DomainEvaluator`, which feeds them features of the course's MNIST / Fashion-MNIST
+classifiers. Scores in a domain feature space compare runs of this course with each other, not with
+Inception-based FIDs in papers. Every score should be reported with its sample sizes.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+
+import numpy as np
+
+from gancore import paths
+
+
+def feature_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean and (unbiased) covariance of an (N, D) feature array, in float64."""
+    f = np.asarray(features, dtype="float64")
+    if f.ndim != 2 or len(f) < 2:
+        raise ValueError(f"Need an (N, D) feature array with N >= 2, got shape {f.shape}")
+    return f.mean(axis=0), np.cov(f, rowvar=False)
+
+
+def symmetric_sqrt(matrix: np.ndarray) -> np.ndarray:
+    """Square root of a symmetric positive semi-definite matrix via its eigendecomposition.
+
+    Round-off can make tiny eigenvalues negative; they are clipped to zero, so the result is
+    always real (unlike a general ``sqrtm``, which may return complex values).
+    """
+    m = np.asarray(matrix, dtype="float64")
+    values, vectors = np.linalg.eigh((m + m.T) / 2.0)
+    return (vectors * np.sqrt(np.clip(values, 0.0, None))) @ vectors.T
+
+
+def frechet_distance(mu1: np.ndarray, sigma1: np.ndarray, mu2: np.ndarray, sigma2: np.ndarray) -> float:
+    """Frechet distance between N(mu1, sigma1) and N(mu2, sigma2), in float64.
+
+    ||mu1 - mu2||^2 + tr(S1) + tr(S2) - 2 tr(sqrt(A S2 A)) with A = sqrt(S1): the trace of
+    sqrt(S1 S2) computed through symmetric matrices only.
+    """
+    mu1, mu2 = np.asarray(mu1, "float64"), np.asarray(mu2, "float64")
+    sigma1, sigma2 = np.atleast_2d(np.asarray(sigma1, "float64")), np.atleast_2d(np.asarray(sigma2, "float64"))
+    if mu1.shape != mu2.shape or sigma1.shape != sigma2.shape:
+        raise ValueError(f"Shapes differ: means {mu1.shape} vs {mu2.shape}, covariances {sigma1.shape} vs "
+                         f"{sigma2.shape}")
+    root1 = symmetric_sqrt(sigma1)
+    cross = np.trace(symmetric_sqrt(root1 @ sigma2 @ root1))
+    value = float(np.sum((mu1 - mu2) ** 2) + np.trace(sigma1) + np.trace(sigma2) - 2.0 * cross)
+    return max(value, 0.0)
+
+
+def frechet_distance_of_features(features1: np.ndarray, features2: np.ndarray) -> float:
+    """Frechet distance between Gaussians fitted to two feature sets."""
+    return frechet_distance(*feature_statistics(features1), *feature_statistics(features2))
+
+
+def polynomial_kernel(x: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """k(x, y) = (x.y / d + 1)^3, the kernel of KID."""
+    return (x @ y.T / x.shape[1] + 1.0) ** 3
+
+
+def kernel_distance(features1: np.ndarray, features2: np.ndarray, num_subsets: int = 10, subset_size: int = 1000,
+                    seed: int = 0) -> tuple[float, float]:
+    """Kernel (Inception) distance: unbiased MMD^2 with a cubic polynomial kernel, mean and std over subsets.
+
+    Each subset draws ``min(subset_size, n1, n2)`` rows of each set without replacement. Unlike
+    the Frechet distance it has no bias from the sample size (and can be slightly negative).
+    """
+    x, y = np.asarray(features1, "float64"), np.asarray(features2, "float64")
+    m = min(subset_size, len(x), len(y))
+    if m < 2:
+        raise ValueError("KID needs at least two samples in each set")
+    rng = np.random.default_rng(seed)
+    values = []
+    for _ in range(num_subsets):
+        a = x[rng.choice(len(x), m, replace=False)]
+        b = y[rng.choice(len(y), m, replace=False)]
+        kxx, kyy, kxy = polynomial_kernel(a, a), polynomial_kernel(b, b), polynomial_kernel(a, b)
+        off_diagonal = (kxx.sum() - np.trace(kxx) + kyy.sum() - np.trace(kyy)) / (m * (m - 1))
+        values.append(off_diagonal - 2.0 * kxy.mean())
+    return float(np.mean(values)), float(np.std(values))
+
+
+def softmax(logits: np.ndarray) -> np.ndarray:
+    z = np.asarray(logits, "float64")
+    z = z - z.max(axis=-1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def classifier_score(logits: np.ndarray, eps: float = 1e-12) -> float:
+    """exp(E_x KL(p(y|x) || p(y))): the Inception Score's formula with a domain classifier.
+
+    1 when every prediction equals the marginal; the number of classes when predictions are
+    confident and the classes balanced.
+    """
+    p = softmax(logits)
+    marginal = p.mean(axis=0, keepdims=True)
+    kl = np.sum(p * (np.log(p + eps) - np.log(marginal + eps)), axis=1)
+    return float(np.exp(kl.mean()))
+
+
+def class_histogram(logits: np.ndarray, num_classes: int | None = None) -> np.ndarray:
+    """How many samples the classifier assigns to each class."""
+    logits = np.asarray(logits)
+    return np.bincount(logits.argmax(-1), minlength=num_classes or logits.shape[-1])
+
+
+def psnr(reference: np.ndarray, estimate: np.ndarray, data_range: float = 1.0) -> float:
+    """Peak signal-to-noise ratio in dB over all pixels (inf for identical images)."""
+    mse = float(np.mean((np.asarray(reference, "float64") - np.asarray(estimate, "float64")) ** 2))
+    return float("inf") if mse == 0 else 10.0 * np.log10(data_range**2 / mse)
+
+
+def to_unit_images(images: np.ndarray, value_range: tuple[float, float]) -> np.ndarray:
+    """Images in ``value_range`` -> float32 in [0, 1] with a channel axis (N, H, W, 1)."""
+    lo, hi = value_range
+    x = (np.asarray(images, dtype="float32") - lo) / (hi - lo)
+    if x.ndim == 3:
+        x = x[..., None]
+    return np.clip(x, 0.0, 1.0)
+
+
+@dataclass
+class DomainReport:
+    """Every score of one sample set against the reference set, from one feature pass."""
+
+    fd: float
+    kid: float
+    kid_std: float
+    score: float
+    histogram: np.ndarray
+    samples: int
+    reference_samples: int
+
+    def as_dict(self) -> dict:
+        return {"fd": self.fd, "kid": self.kid, "kid_std": self.kid_std, "classifier_score": self.score,
+                "class_histogram": self.histogram.tolist(), "samples": self.samples,
+                "reference_samples": self.reference_samples}
+
+
+class DomainEvaluator:
+    """FD, KID, classifier score and class histogram of generated images against real test images.
+
+    The reference is the domain's 10,000 test images; their features are computed once per
+    classifier version and cached under ``data/features/``.
+    """
+
+    def __init__(self, domain: str):
+        from gancore import classifiers
+
+        self.domain = domain
+        self.classifier = classifiers.load_domain_classifier(domain)
+        self.reference_features, self.reference_logits = self._reference()
+
+    def _reference(self) -> tuple[np.ndarray, np.ndarray]:
+        cache = paths.data_dir() / "features" / f"{self.domain}-test-{self.classifier.sha256[:12]}.npz"
+        if cache.exists():
+            stored = np.load(cache)
+            return stored["features"], stored["logits"]
+        from gancore.data import load_mnist
+
+        x_test = load_mnist(self.domain).x_test
+        features, logits = self.classifier.features_and_logits(x_test.astype("float32") / 255.0)
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_name(f".{cache.stem}-{os.getpid()}.npz")
+        np.savez(tmp, features=features, logits=logits)
+        os.replace(tmp, cache)
+        return features, logits
+
+    def features(self, images: np.ndarray, value_range=(0.0, 1.0)) -> tuple[np.ndarray, np.ndarray]:
+        return self.classifier.features_and_logits(to_unit_images(images, value_range))
+
+    def fd(self, images: np.ndarray, value_range=(0.0, 1.0)) -> float:
+        return frechet_distance_of_features(self.features(images, value_range)[0], self.reference_features)
+
+    def kid(self, images: np.ndarray, value_range=(0.0, 1.0)) -> tuple[float, float]:
+        return kernel_distance(self.features(images, value_range)[0], self.reference_features)
+
+    def score(self, images: np.ndarray, value_range=(0.0, 1.0)) -> float:
+        return classifier_score(self.features(images, value_range)[1])
+
+    def class_histogram(self, images: np.ndarray, value_range=(0.0, 1.0)) -> np.ndarray:
+        return class_histogram(self.features(images, value_range)[1])
+
+    def evaluate(self, images: np.ndarray, value_range=(0.0, 1.0)) -> DomainReport:
+        """All scores from one pass of the classifier over ``images``."""
+        features, logits = self.features(images, value_range)
+        kid, kid_std = kernel_distance(features, self.reference_features)
+        return DomainReport(fd=frechet_distance_of_features(features, self.reference_features), kid=kid,
+                            kid_std=kid_std, score=classifier_score(logits), histogram=class_histogram(logits),
+                            samples=len(features), reference_samples=len(self.reference_features))

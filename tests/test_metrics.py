@@ -1,0 +1,95 @@
+"""Golden and hand-checked values for the Frechet distance, KID, classifier score and PSNR."""
+
+import numpy as np
+import pytest
+
+from gancore import metrics
+
+
+def close(value, expected, tol=1e-9):
+    np.testing.assert_allclose(value, expected, rtol=tol, atol=tol)
+
+
+def test_equal_covariances_give_squared_mean_distance():
+    sigma = np.array([[2.0, 0.5], [0.5, 1.0]])
+    close(metrics.frechet_distance(np.zeros(2), sigma, np.array([3.0, 4.0]), sigma), 25.0)
+
+
+def test_diagonal_covariances_by_hand():
+    # tr(S1) + tr(S2) - 2 tr(sqrt(S1 S2)) = (4 + 9) + (1 + 1) - 2 (2 + 3) = 5, plus ||mu1 - mu2||^2 = 1
+    value = metrics.frechet_distance(np.zeros(2), np.diag([4.0, 9.0]), np.array([1.0, 0.0]), np.eye(2))
+    close(value, 6.0)
+
+
+def test_non_commuting_covariances_match_the_definition():
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(3, 3)), rng.normal(size=(3, 3))
+    s1, s2 = a @ a.T + np.eye(3), b @ b.T + np.eye(3)
+    # tr sqrt(S1 S2) from the eigenvalues of S1 S2 (real and positive for SPD matrices)
+    expected = np.trace(s1) + np.trace(s2) - 2 * np.sqrt(np.linalg.eigvals(s1 @ s2).real).sum()
+    close(metrics.frechet_distance(np.zeros(3), s1, np.zeros(3), s2), expected, tol=1e-8)
+
+
+def test_a_set_against_itself_is_zero_and_order_does_not_matter():
+    rng = np.random.default_rng(1)
+    f = rng.normal(size=(500, 16))
+    assert metrics.frechet_distance_of_features(f, f) == pytest.approx(0.0, abs=1e-8)
+    g = rng.normal(size=(500, 16)) + 0.5
+    forward = metrics.frechet_distance_of_features(f, g)
+    close(metrics.frechet_distance_of_features(f[::-1], g[rng.permutation(500)]), forward, tol=1e-9)
+    close(metrics.frechet_distance_of_features(g, f), forward, tol=1e-6)  # symmetric
+    assert 16 * 0.25 * 0.8 < forward < 16 * 0.25 * 1.3  # about ||0.5 * 1||^2 = 4 plus sampling noise
+
+
+def test_rank_deficient_covariance_stays_real_and_finite():
+    rng = np.random.default_rng(2)
+    few = rng.normal(size=(5, 64))  # 5 samples in 64 dimensions: singular covariance
+    value = metrics.frechet_distance_of_features(few, rng.normal(size=(5, 64)))
+    assert np.isfinite(value) and value > 0
+
+
+def test_shape_mismatch_is_a_clear_error():
+    with pytest.raises(ValueError, match="Shapes differ"):
+        metrics.frechet_distance(np.zeros(2), np.eye(2), np.zeros(3), np.eye(3))
+    with pytest.raises(ValueError, match="N >= 2"):
+        metrics.feature_statistics(np.zeros((1, 4)))
+
+
+def test_kid_by_hand():
+    # d = 1, k(a, b) = (a b + 1)^3; X = {0, 1}, Y = {2, 3}
+    # mean off-diagonal k_xx = 1, k_yy = 7^3 = 343, mean k_xy = (1 + 1 + 27 + 64) / 4 = 23.25
+    mean, std = metrics.kernel_distance(np.array([[0.0], [1.0]]), np.array([[2.0], [3.0]]), num_subsets=3)
+    close(mean, 1 + 343 - 2 * 23.25)
+    close(std, 0.0)
+
+
+def test_kid_is_near_zero_for_the_same_distribution_and_grows_with_a_shift():
+    rng = np.random.default_rng(3)
+    a, b = rng.normal(size=(1000, 8)), rng.normal(size=(1000, 8))
+    same, _ = metrics.kernel_distance(a, b, subset_size=500)
+    shifted, _ = metrics.kernel_distance(a, b + 1.0, subset_size=500)
+    assert abs(same) < 0.05 and shifted > 1.0
+
+
+def test_classifier_score_limits():
+    close(metrics.classifier_score(np.zeros((20, 10))), 1.0)
+    confident = np.full((100, 10), -50.0)
+    confident[np.arange(100), np.arange(100) % 10] = 50.0
+    close(metrics.classifier_score(confident), 10.0, tol=1e-6)
+    one_class = np.full((100, 10), -50.0)
+    one_class[:, 3] = 50.0
+    close(metrics.classifier_score(one_class), 1.0, tol=1e-6)  # confident but collapsed
+
+
+def test_class_histogram_and_psnr():
+    logits = np.eye(4)[[0, 0, 3, 1]]
+    np.testing.assert_array_equal(metrics.class_histogram(logits), [2, 1, 0, 1])
+    a = np.zeros((4, 4))
+    close(metrics.psnr(a, a + 0.1), 20.0, tol=1e-9)  # mse 0.01 -> 10 log10(1 / 0.01)
+    assert metrics.psnr(a, a) == float("inf")
+
+
+def test_unit_images_from_any_range():
+    x = metrics.to_unit_images(np.array([[[-1.0, 0.0], [1.0, 3.0]]]), (-1, 1))
+    assert x.shape == (1, 2, 2, 1)
+    np.testing.assert_allclose(x[0, :, :, 0], [[0.0, 0.5], [1.0, 1.0]])
