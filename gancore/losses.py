@@ -9,9 +9,15 @@ from __future__ import annotations
 from keras import ops
 
 
-def _bce_with_logits(logits, target: float):
-    """Per-element binary cross-entropy -[t log s(l) + (1-t) log(1-s(l))] = softplus(l) - t*l."""
+def sigmoid_cross_entropy(logits, target):
+    """Per-element binary cross-entropy -[t log s(l) + (1-t) log(1-s(l))] = softplus(l) - t*l.
+
+    ``target`` is a number or a tensor broadcastable to ``logits`` (soft or noisy labels).
+    """
     return ops.softplus(logits) - target * logits
+
+
+_bce_with_logits = sigmoid_cross_entropy
 
 
 def minimax_discriminator_loss(real, fake, label_smoothing: float = 0.0):
@@ -61,6 +67,25 @@ def discriminator_accuracy(real, fake, threshold: float = 0.0):
     """Share of real logits above and fake logits below the threshold, over both halves."""
     hits = ops.concatenate([ops.cast(real > threshold, "float32"), ops.cast(fake <= threshold, "float32")], 0)
     return ops.mean(hits)
+
+
+def gradient_penalty(critic, real, fake, alpha):
+    """WGAN-GP penalty E[(||grad_x critic(x_hat)||_2 - 1)^2] at x_hat = alpha * real + (1 - alpha) * fake.
+
+    ``alpha`` holds one U(0, 1) draw per example, shaped ``[B, 1, ..., 1]``. The norm is taken over
+    all non-batch axes with 1e-10 inside the square root, so a zero gradient gives no NaN.
+    """
+    import tensorflow as tf
+
+    real = tf.cast(real, tf.float32)
+    fake = tf.cast(fake, tf.float32)
+    mixed = alpha * real + (1.0 - alpha) * fake
+    with tf.GradientTape() as tape:
+        tape.watch(mixed)
+        scores = tf.cast(critic(mixed, training=True), tf.float32)
+    grads = tape.gradient(scores, mixed)
+    norms = tf.sqrt(tf.reduce_sum(tf.square(grads), axis=list(range(1, grads.shape.rank))) + 1e-10)
+    return tf.reduce_mean(tf.square(norms - 1.0))
 
 
 LOSSES = {

@@ -56,3 +56,31 @@ def test_accuracy_counts_both_halves():
 def test_unknown_loss_name_is_a_clear_error():
     with pytest.raises(ValueError, match="choose one of"):
         losses.get_losses("wgan-typo")
+
+
+def test_gradient_penalty_of_a_linear_critic():
+    import keras
+
+    critic = keras.Sequential([keras.Input((2,)), keras.layers.Dense(1, use_bias=False)])
+    critic.layers[0].kernel.assign(np.array([[3.0], [4.0]], "float32"))  # gradient (3, 4) everywhere: norm 5
+    real, fake = np.ones((3, 2), "float32"), np.zeros((3, 2), "float32")
+    alpha = np.array([[0.1], [0.5], [0.9]], "float32")
+    close(losses.gradient_penalty(critic, real, fake, alpha), (5.0 - 1.0) ** 2)
+
+
+def test_gradient_penalty_uses_one_alpha_per_example():
+    import tensorflow as tf
+
+    critic = lambda x, training=False: tf.reduce_sum(x * x, axis=1, keepdims=True)
+    real, fake = np.ones((2, 1), "float32"), np.zeros((2, 1), "float32")
+    # x_hat = alpha, gradient 2 x_hat: norms 1.0 and 0.5, penalty mean(0, 0.25)
+    close(losses.gradient_penalty(critic, real, fake, np.array([[0.5], [0.25]], "float32")), 0.125)
+
+
+def test_gradient_penalty_of_a_flat_critic_is_finite():
+    import tensorflow as tf
+
+    flat = lambda x, training=False: tf.zeros((tf.shape(x)[0], 1)) + 0.0 * tf.reduce_sum(x, axis=1, keepdims=True)
+    value = float(losses.gradient_penalty(flat, np.ones((2, 3), "float32"), np.zeros((2, 3), "float32"),
+                                          np.full((2, 1), 0.5, "float32")))
+    assert np.isfinite(value) and abs(value - 1.0) < 1e-4  # (sqrt(1e-10) - 1)^2, no NaN from sqrt(0)

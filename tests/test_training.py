@@ -276,3 +276,38 @@ def test_portable_normal_is_standard_normal_and_a_function_of_the_seed():
     other = portable_normal((200_000,), tf.constant([7, 4], tf.int64)).numpy()
     np.testing.assert_array_equal(z, again)
     assert np.corrcoef(z, other)[0, 1] < 0.01
+
+
+def test_mixed_batches_share_batchnorm_statistics():
+    d = keras.Sequential([keras.Input((2,)), keras.layers.BatchNormalization(momentum=0.0), keras.layers.Dense(1)])
+    g = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+    real = tf.constant([[4.0, 4.0], [4.0, 4.0]])
+    fake = tf.constant([[0.0, 0.0], [0.0, 0.0]])
+    for mixed, expected in ((False, 0.0), (True, 2.0)):  # momentum 0: moving mean = the last batch's mean
+        gan = GAN(g, d, latent_dim=2, mixed_batches=mixed)
+        real_logits, fake_logits = gan._discriminate(real, fake)
+        assert real_logits.shape == fake_logits.shape == (2, 1)
+        np.testing.assert_allclose(d.layers[0].moving_mean.numpy(), [expected, expected])
+
+
+def test_real_label_flip_and_gradient_penalty_train():
+    for kwargs in ({"real_label_flip": 0.3, "label_smoothing": 0.1},
+                   {"loss": "wasserstein", "gradient_penalty_weight": 10.0, "d_steps": 2}):
+        keras.utils.set_random_seed(0)
+        g = keras.Sequential([keras.Input((4,)), keras.layers.Dense(64 * 8), keras.layers.Reshape((64, 8, 1))])
+        d = keras.Sequential([keras.Input((64, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(1)])
+        gan = GAN(g, d, latent_dim=4, **kwargs)
+        gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
+        history = fit_steps(gan, make_data, total_steps=4, steps_per_epoch=2, verbose=0)
+        assert np.isfinite(history.history["d_loss"]).all()
+    with pytest.raises(ValueError, match="cross-entropy loss"):
+        GAN(g, d, latent_dim=4, loss="wasserstein", real_label_flip=0.1)
+
+
+def test_real_label_flip_one_labels_every_real_image_fake():
+    gan = GAN(keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]),
+              keras.Sequential([keras.Input((1,)), keras.layers.Dense(1)]), latent_dim=1, real_label_flip=1.0)
+    real, fake = tf.constant([[2.0], [-1.0]]), tf.constant([[0.5], [0.0]])
+    loss = gan.discriminator_loss(real, fake, uniform=tf.constant([[0.2], [0.9]]))
+    expected = np.mean(np.log1p(np.exp([2.0, -1.0]))) + np.mean(np.log1p(np.exp([0.5, 0.0])))
+    np.testing.assert_allclose(float(loss), expected, rtol=1e-6)

@@ -15,11 +15,18 @@ class GAN(keras.Model):
     Each ``train_step`` runs ``d_steps`` discriminator updates (on the same real batch, fresh
     noise each time) and then one generator update on ``g_batch_factor`` x batch noise vectors.
     The noise is a pure function of ``(seed, step)``, so a resumed run matches an uninterrupted one.
+
+    Options for the failure-mode and stability chapters:
+    ``label_smoothing`` (real target 1 - s), ``real_label_flip`` (each real image is labelled fake
+    with this probability: "random false labels"), ``gradient_penalty_weight`` (WGAN-GP's lambda),
+    and ``mixed_batches`` (the book's single D batch of fakes and reals, so batchnorm statistics mix
+    both; the default shows D separate real and fake batches).
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  loss: str = "non_saturating", d_steps: int = 1, g_batch_factor: int = 1,
-                 label_smoothing: float = 0.0, seed: int = 0, **kwargs):
+                 label_smoothing: float = 0.0, real_label_flip: float = 0.0, gradient_penalty_weight: float = 0.0,
+                 mixed_batches: bool = False, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -29,6 +36,11 @@ class GAN(keras.Model):
         self.d_steps = d_steps
         self.g_batch_factor = g_batch_factor
         self.label_smoothing = label_smoothing
+        self.real_label_flip = real_label_flip
+        self.gradient_penalty_weight = gradient_penalty_weight
+        self.mixed_batches = mixed_batches
+        if (label_smoothing or real_label_flip) and loss not in ("minimax", "non_saturating"):
+            raise ValueError(f"label_smoothing and real_label_flip need a cross-entropy loss, not {loss!r}")
         self.noise_seed = seed
         self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
         self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
@@ -63,14 +75,36 @@ class GAN(keras.Model):
         """The training step: the number of generator updates so far (restored with checkpoints)."""
         return self.g_optimizer.iterations
 
-    def noise(self, batch_size, stream: int) -> tf.Tensor:
-        streams = self.d_steps + 1
-        return step_noise((batch_size, self.latent_dim), self.noise_seed, self.step_counter(), stream, streams)
+    def _streams(self) -> int:
+        return 3 * self.d_steps + 1  # per D step: noise, label-flip draw, penalty draw; then G's noise
 
-    def discriminator_loss(self, real_logits, fake_logits):
-        if self.loss_name in ("minimax", "non_saturating"):
+    def noise(self, batch_size, stream: int) -> tf.Tensor:
+        return step_noise((batch_size, self.latent_dim), self.noise_seed, self.step_counter(), stream, self._streams())
+
+    def _uniform(self, batch_size, stream: int) -> tf.Tensor:
+        """U(0, 1) per example from the same stateless stream as the noise (a function of the step)."""
+        z = step_noise((batch_size, 1), self.noise_seed, self.step_counter(), stream, self._streams())
+        return 0.5 * (1.0 + tf.math.erf(z / tf.sqrt(2.0)))
+
+    def discriminator_loss(self, real_logits, fake_logits, uniform=None):
+        if self.loss_name not in ("minimax", "non_saturating"):
+            return self.d_loss_fn(real_logits, fake_logits)
+        if not self.real_label_flip:
             return self.d_loss_fn(real_logits, fake_logits, label_smoothing=self.label_smoothing)
-        return self.d_loss_fn(real_logits, fake_logits)
+        keep = tf.cast(uniform >= self.real_label_flip, tf.float32)  # 0: this real image is labelled fake
+        targets = keep * (1.0 - self.label_smoothing)
+        return (tf.reduce_mean(gan_losses.sigmoid_cross_entropy(real_logits, targets))
+                + tf.reduce_mean(gan_losses.sigmoid_cross_entropy(fake_logits, 0.0)))
+
+    def _discriminate(self, real, fake):
+        """D's logits on real and fake images: two batches, or one mixed batch as in the book."""
+        if not self.mixed_batches:
+            return (tf.cast(self.discriminator(real, training=True), tf.float32),
+                    tf.cast(self.discriminator(fake, training=True), tf.float32))
+        n = tf.shape(real)[0]
+        logits = tf.cast(self.discriminator(tf.concat([fake, tf.cast(real, fake.dtype)], 0), training=True),
+                         tf.float32)
+        return logits[n:], logits[:n]
 
     def train_step(self, data):
         real = data[0] if isinstance(data, (tuple, list)) else data
@@ -78,17 +112,20 @@ class GAN(keras.Model):
 
         # 1. Discriminator: push real logits up and fake logits down, `d_steps` times.
         for i in range(self.d_steps):
-            fake = self.generator(self.noise(batch_size, i), training=True)
+            fake = self.generator(self.noise(batch_size, 3 * i), training=True)
             with tf.GradientTape() as tape:
-                real_logits = tf.cast(self.discriminator(real, training=True), tf.float32)
-                fake_logits = tf.cast(self.discriminator(fake, training=True), tf.float32)
-                d_loss = self.discriminator_loss(real_logits, fake_logits)
+                real_logits, fake_logits = self._discriminate(real, fake)
+                d_loss = self.discriminator_loss(real_logits, fake_logits, self._uniform(batch_size, 3 * i + 1))
+                if self.gradient_penalty_weight:
+                    alpha = tf.reshape(self._uniform(batch_size, 3 * i + 2), [-1] + [1] * (len(real.shape) - 1))
+                    d_loss += self.gradient_penalty_weight * gan_losses.gradient_penalty(
+                        self.discriminator, real, fake, alpha)
                 scaled = self.d_optimizer.scale_loss(scale_loss(d_loss))
             grads = tape.gradient(scaled, self.discriminator.trainable_variables)
             self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
 
         # 2. Generator: make the (now updated) discriminator call its samples real.
-        z = self.noise(batch_size * self.g_batch_factor, self.d_steps)
+        z = self.noise(batch_size * self.g_batch_factor, 3 * self.d_steps)
         with tf.GradientTape() as tape:
             fake_logits_g = tf.cast(self.discriminator(self.generator(z, training=True), training=True), tf.float32)
             g_loss = self.g_loss_fn(fake_logits_g)
