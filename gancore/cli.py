@@ -19,6 +19,7 @@ def main(argv: list[str] | None = None) -> int:
     nb = sub.add_parser("notebooks", help="check/strip committed notebooks, refresh their check cells")
     nb.add_argument("action", choices=["check", "strip", "refresh"])
     nb.add_argument("--executed", default="_build/smoke", help="folder of executed copies (for refresh)")
+    nb.add_argument("--chapters", nargs="*", default=None, help="chapter ids (default: all)")
     args = parser.parse_args(argv)
 
     from gancore import course
@@ -29,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{chapter.id:24s} skill {chapter.skill:4s} {chapter.notebook}")
             return 0
         if args.command == "notebooks":
-            return notebooks_command(args.action, args.executed)
+            return notebooks_command(args.action, args.executed, args.chapters)
         from gancore import runner
 
         report = runner.run_course(args.profile, args.chapters, args.out, args.outputs, build_site=not args.no_site)
@@ -39,7 +40,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
 
-def notebooks_command(action: str, executed: str) -> int:
+def notebooks_command(action: str, executed: str, chapter_ids: list[str] | None = None) -> int:
     """Apply a notebook hygiene action to every chapter of book.yml."""
     from pathlib import Path
 
@@ -49,7 +50,8 @@ def notebooks_command(action: str, executed: str) -> int:
 
     root = paths.repo_root()
     issues = []
-    for chapter in course.load_manifest().chapters:
+    manifest = course.load_manifest()
+    for chapter in [manifest.chapter(i) for i in chapter_ids] if chapter_ids else manifest.chapters:
         path = root / chapter.notebook
         if action == "refresh":
             updated = notebooks.refresh_checks(path, Path(executed) / chapter.notebook)
