@@ -20,7 +20,10 @@ def main(argv: list[str] | None = None) -> int:
     nb.add_argument("action", choices=["check", "strip", "refresh"])
     nb.add_argument("--executed", default="_build/smoke", help="folder of executed copies (for refresh)")
     nb.add_argument("--chapters", nargs="*", default=None, help="chapter ids (default: all)")
+    add_train_parser(sub)
     args = parser.parse_args(argv)
+    if args.command == "train":
+        return train_command(args)
 
     from gancore import course
 
@@ -38,6 +41,53 @@ def main(argv: list[str] | None = None) -> int:
     except course.CourseError as error:
         print(f"gancore: {error}", file=sys.stderr)
         return 2
+
+
+def add_train_parser(sub) -> None:
+    """``gancore train``: options mirror :class:`gancore.trainer.TrainConfig`."""
+    train = sub.add_parser("train", help="train a GAN on a folder of images (resumes when --out holds a backup)",
+                           description="Train a GAN on any folder of images. Writes sample grids and their GIF, "
+                           "losses.csv/png, generator weights every --save-every epochs, generator.keras and a "
+                           "backup: run the same command again to continue after an interruption, or with a "
+                           "larger --steps to train further.")
+    train.add_argument("--data", required=True, help="folder of .jpg/.png/.gif/.bmp images (searched recursively)")
+    train.add_argument("--out", required=True, help="output folder (created)")
+    train.add_argument("--model", default="wgan-gp", choices=["wgan-gp", "wgan", "dcgan"])
+    train.add_argument("--image-size", type=int, default=64, help="images are resized on the fly to this square size")
+    train.add_argument("--channels", type=int, default=3, choices=[1, 3])
+    train.add_argument("--latent-dim", type=int, default=128)
+    train.add_argument("--batch-size", type=int, default=64)
+    train.add_argument("--steps", type=int, default=2000, help="generator updates in total")
+    train.add_argument("--steps-per-epoch", type=int, default=100, help="steps between checkpoints and logs")
+    train.add_argument("--critic-steps", type=int, default=None, help="critic updates per generator update")
+    train.add_argument("--gp-weight", type=float, default=None, help="WGAN-GP penalty weight (lambda)")
+    train.add_argument("--clip-value", type=float, default=None, help="WGAN weight clipping bound")
+    train.add_argument("--critic-norm", default=None, choices=["batch", "layer", "none"])
+    train.add_argument("--g-lr", type=float, default=None, help="generator learning rate")
+    train.add_argument("--d-lr", type=float, default=None, help="critic learning rate")
+    for which in ("g", "d"):
+        train.add_argument(f"--{which}-schedule", default="constant",
+                           help="constant, step:FACTOR:EPOCHS (e.g. step:0.1:50) or linear[:EPOCHS]")
+    train.add_argument("--width", type=int, default=64, help="filters of the widest/narrowest layer")
+    train.add_argument("--save-every", type=int, default=1, help="epochs between sample grids and weight files")
+    train.add_argument("--seed", type=int, default=0)
+
+
+def train_command(args) -> int:
+    from pathlib import Path
+
+    from gancore import trainer
+
+    options = {k: v for k, v in vars(args).items() if k != "command"}
+    config = trainer.TrainConfig(**{**options, "data": Path(args.data), "out": Path(args.out)})
+    try:
+        result = trainer.train(config)
+    except trainer.TrainError as error:
+        print(f"gancore train: {error}", file=sys.stderr)
+        return 2
+    print(f"Trained steps {result.start_step}-{result.end_step} on {result.images} images "
+          f"({result.skipped} skipped). Outputs in {result.out}")
+    return 0
 
 
 def notebooks_command(action: str, executed: str, chapter_ids: list[str] | None = None) -> int:

@@ -76,3 +76,18 @@ def test_sampler_is_seeded_and_binary():
     assert first.shape == (2, 28, 28, 1) and set(np.unique(first)) <= {0.0, 1.0}
     np.testing.assert_array_equal(first, again)
     assert seconds > 0
+
+
+def test_image_gan_plans_and_shapes():
+    from gancore.models import image_gan
+
+    plans = {s: image_gan.upsampling_plan(s) for s in (24, 32, 48, 56, 64, 128)}
+    assert plans == {24: (3, 3), 32: (4, 3), 48: (3, 4), 56: (7, 3), 64: (4, 4), 128: (4, 5)}
+    with pytest.raises(ValueError, match="not s \\* 2\\^k"):
+        image_gan.upsampling_plan(50)
+    g = image_gan.build_image_generator(48, latent_dim=15, channels=3, width=8)
+    c = image_gan.build_image_critic(48, channels=3, width=8, norm="layer")
+    assert tuple(g.output.shape) == (None, 48, 48, 3) and tuple(c.output.shape) == (None, 1)
+    assert not any(isinstance(layer, keras.layers.BatchNormalization) for layer in c.layers)
+    with pytest.raises(ValueError, match="Unknown normalisation"):
+        image_gan.build_image_critic(48, norm="group")

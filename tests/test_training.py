@@ -311,3 +311,18 @@ def test_real_label_flip_one_labels_every_real_image_fake():
     loss = gan.discriminator_loss(real, fake, uniform=tf.constant([[0.2], [0.9]]))
     expected = np.mean(np.log1p(np.exp([2.0, -1.0]))) + np.mean(np.log1p(np.exp([0.5, 0.0])))
     np.testing.assert_allclose(float(loss), expected, rtol=1e-6)
+
+
+def test_weight_clipping_bounds_every_trainable_critic_weight_only():
+    keras.utils.set_random_seed(0)
+    g = keras.Sequential([keras.Input((4,)), keras.layers.Dense(64 * 8), keras.layers.Reshape((64, 8, 1))])
+    d = keras.Sequential([keras.Input((64, 8, 1)), keras.layers.Flatten(), keras.layers.BatchNormalization(),
+                          keras.layers.Dense(1)])
+    gan = GAN(g, d, latent_dim=4, loss="wasserstein", d_steps=2, clip_value=0.01)
+    gan.compile(keras.optimizers.RMSprop(5e-3), keras.optimizers.RMSprop(5e-3))
+    fit_steps(gan, make_data, total_steps=2, steps_per_epoch=2, verbose=0)
+    trainable = np.concatenate([w.numpy().ravel() for w in d.trainable_weights])
+    assert np.abs(trainable).max() <= 0.01 + 1e-7 and np.abs(trainable).max() > 0.009
+    moving_variance = d.layers[1].moving_variance.numpy()
+    assert moving_variance.max() > 0.01  # batchnorm statistics are not clipped
+    assert np.abs(np.concatenate([w.numpy().ravel() for w in g.weights])).max() > 0.05  # nor is the generator

@@ -122,3 +122,31 @@ def image_folder_dataset(folder: str | Path, image_size: tuple[int, int], batch_
         dataset = dataset.repeat()
     dataset = dataset.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).ignore_errors(log_warning=True)
     return dataset.batch(batch_size, drop_remainder=drop_remainder).prefetch(tf.data.AUTOTUNE), report
+
+
+def step_indexed_folder_dataset(files: list[Path], image_size: tuple[int, int], batch_size: int, seed: int,
+                                start_step: int, num_steps: int, value_range: tuple[float, float] = (-1.0, 1.0),
+                                channels: int = 3) -> tf.data.Dataset:
+    """Batches of images drawn with replacement from ``files``, batch ``s`` a pure function of (seed, s).
+
+    Streams like :func:`image_folder_dataset` (one decode per drawn image), but a run resumed at
+    step ``k`` reads exactly the images an uninterrupted run would have read from step ``k`` on.
+    Pass the checked ``FolderReport.files`` so unreadable files are already excluded.
+    """
+    if not files:
+        raise ValueError("No image files to draw from")
+    scale = _scaler(value_range)
+    height, width = (int(v) for v in image_size)
+    paths = tf.constant([str(path) for path in files])
+    count = len(files)
+
+    def load(item):
+        index = tf.random.stateless_uniform([], seed=tf.stack([tf.constant(seed, tf.int64), item]), minval=0,
+                                            maxval=count, dtype=tf.int64, alg="philox")
+        image = tf.io.decode_image(tf.io.read_file(paths[index]), channels=channels, expand_animations=False)
+        image.set_shape([None, None, channels])
+        return scale(tf.image.resize(tf.cast(image, tf.float32), (height, width), antialias=True))
+
+    items = tf.data.Dataset.range(start_step * batch_size, (start_step + num_steps) * batch_size)
+    images = items.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return images.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)

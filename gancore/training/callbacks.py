@@ -53,7 +53,8 @@ class SampleGrid(keras.callbacks.Callback):
     """
 
     def __init__(self, generate: Callable[[], np.ndarray], every: int = 1, folder: str | Path | None = None,
-                 rows: int | None = None, gif_name: str = "training.gif", fps: float = 4.0):
+                 rows: int | None = None, gif_name: str | None = "training.gif", fps: float = 4.0,
+                 at_start: bool = True):
         super().__init__()
         self.generate = generate
         self.every = max(1, int(every))
@@ -61,6 +62,7 @@ class SampleGrid(keras.callbacks.Callback):
         self.rows = rows
         self.gif_name = gif_name
         self.fps = fps
+        self.at_start = at_start
         self.frames: list[tuple[int, np.ndarray]] = []
 
     def _capture(self, epoch: int) -> None:
@@ -73,7 +75,7 @@ class SampleGrid(keras.callbacks.Callback):
             plots.save_image(grid, self.folder / f"epoch_{epoch:04d}.png")
 
     def on_train_begin(self, logs=None):
-        if not self.frames:
+        if self.at_start and not self.frames:
             self._capture(0)
 
     def on_epoch_end(self, epoch, logs=None):
@@ -81,7 +83,7 @@ class SampleGrid(keras.callbacks.Callback):
             self._capture(epoch + 1)
 
     def on_train_end(self, logs=None):
-        if self.folder and len(self.frames) > 1:
+        if self.folder and self.gif_name and len(self.frames) > 1:
             from gancore import plots
 
             plots.save_gif([g for _, g in self.frames], self.folder / self.gif_name, fps=self.fps,

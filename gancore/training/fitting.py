@@ -33,12 +33,15 @@ def step_indexed_dataset(images: np.ndarray, batch_size: int, seed: int, start_s
 
 def fit_steps(model: keras.Model, make_dataset: Callable[[int, int], tf.data.Dataset], total_steps: int,
               steps_per_epoch: int, callbacks: Sequence[keras.callbacks.Callback] = (),
-              backup_dir: str | Path | None = None, verbose: int | str = "auto") -> keras.callbacks.History:
+              backup_dir: str | Path | None = None, verbose: int | str = "auto",
+              keep_backup: bool = False) -> keras.callbacks.History:
     """Train for ``total_steps`` steps with ``fit()``, ``steps_per_epoch`` steps per Keras epoch.
 
     ``make_dataset(start_step, num_steps)`` builds the data for the remaining steps. With
     ``backup_dir`` a :class:`ResumableBackup` saves state at every epoch end, and a later call with
-    the same folder resumes where the last one stopped. A :class:`NaNGuard` is always attached.
+    the same folder resumes where the last one stopped; ``keep_backup`` keeps it after a completed
+    run, so a later call with more ``total_steps`` continues training. A :class:`NaNGuard` is always
+    attached.
     """
     if total_steps % steps_per_epoch:
         raise ValueError(f"total_steps={total_steps} must be a multiple of steps_per_epoch={steps_per_epoch}")
@@ -46,7 +49,7 @@ def fit_steps(model: keras.Model, make_dataset: Callable[[int, int], tf.data.Dat
     callbacks = list(callbacks)
     start_epoch = 0
     if backup_dir is not None:
-        backup = ResumableBackup(backup_dir)
+        backup = ResumableBackup(backup_dir, delete_checkpoint=not keep_backup)
         start_epoch = backup.resume_epoch()
         callbacks.insert(0, backup)
     if not any(isinstance(c, NaNGuard) for c in callbacks):

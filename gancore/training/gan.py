@@ -19,14 +19,16 @@ class GAN(keras.Model):
     Options for the failure-mode and stability chapters:
     ``label_smoothing`` (real target 1 - s), ``real_label_flip`` (each real image is labelled fake
     with this probability: "random false labels"), ``gradient_penalty_weight`` (WGAN-GP's lambda),
-    and ``mixed_batches`` (the book's single D batch of fakes and reals, so batchnorm statistics mix
-    both; the default shows D separate real and fake batches).
+    ``mixed_batches`` (the book's single D batch of fakes and reals, so batchnorm statistics mix
+    both; the default shows D separate real and fake batches), and ``clip_value`` (the original
+    WGAN's weight clipping: after each critic update every trainable critic weight is clipped to
+    [-c, c]; batchnorm moving statistics are not trainable and are left alone).
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  loss: str = "non_saturating", d_steps: int = 1, g_batch_factor: int = 1,
                  label_smoothing: float = 0.0, real_label_flip: float = 0.0, gradient_penalty_weight: float = 0.0,
-                 mixed_batches: bool = False, seed: int = 0, **kwargs):
+                 mixed_batches: bool = False, clip_value: float | None = None, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -39,6 +41,7 @@ class GAN(keras.Model):
         self.real_label_flip = real_label_flip
         self.gradient_penalty_weight = gradient_penalty_weight
         self.mixed_batches = mixed_batches
+        self.clip_value = clip_value
         if (label_smoothing or real_label_flip) and loss not in ("minimax", "non_saturating"):
             raise ValueError(f"label_smoothing and real_label_flip need a cross-entropy loss, not {loss!r}")
         self.noise_seed = seed
@@ -123,6 +126,9 @@ class GAN(keras.Model):
                 scaled = self.d_optimizer.scale_loss(scale_loss(d_loss))
             grads = tape.gradient(scaled, self.discriminator.trainable_variables)
             self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+            if self.clip_value:
+                for weight in self.discriminator.trainable_variables:
+                    weight.assign(tf.clip_by_value(weight, -self.clip_value, self.clip_value))
 
         # 2. Generator: make the (now updated) discriminator call its samples real.
         z = self.noise(batch_size * self.g_batch_factor, 3 * self.d_steps)
