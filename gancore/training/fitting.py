@@ -13,19 +13,23 @@ from gancore.training.callbacks import NaNGuard, ResumableBackup
 
 
 def step_indexed_dataset(images: np.ndarray, batch_size: int, seed: int, start_step: int, num_steps: int,
-                         preprocess: Callable[[tf.Tensor], tf.Tensor]) -> tf.data.Dataset:
+                         preprocess: Callable[[tf.Tensor], tf.Tensor],
+                         labels: np.ndarray | None = None) -> tf.data.Dataset:
     """Batches drawn with replacement from an in-memory array; batch ``s`` depends only on (seed, s).
 
     Like the book's ``np.random.choice`` sampling, but a pure function of the step, so a run that
-    resumes at step ``k`` sees exactly the batches ``k, k+1, ...`` of an uninterrupted run.
+    resumes at step ``k`` sees exactly the batches ``k, k+1, ...`` of an uninterrupted run. With
+    ``labels`` each element is ``(images, labels)``.
     """
     table = tf.constant(images)
+    label_table = None if labels is None else tf.constant(np.asarray(labels), tf.int32)
     n = len(images)
 
     def batch_for_step(step):
         idx = tf.random.stateless_uniform([batch_size], seed=tf.stack([tf.constant(seed, tf.int64), step]),
                                           minval=0, maxval=n, dtype=tf.int64, alg="philox")
-        return preprocess(tf.gather(table, idx))
+        batch = preprocess(tf.gather(table, idx))
+        return batch if label_table is None else (batch, tf.gather(label_table, idx))
 
     steps = tf.data.Dataset.range(start_step, start_step + num_steps)
     return steps.map(batch_for_step, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

@@ -79,7 +79,8 @@ class GAN(keras.Model):
         return self.g_optimizer.iterations
 
     def _streams(self) -> int:
-        return 3 * self.d_steps + 1  # per D step: noise, label-flip draw, penalty draw; then G's noise
+        # per D step: noise, label-flip draw, penalty draw, condition draw; then G's noise and condition
+        return 4 * self.d_steps + 2
 
     def noise(self, batch_size, stream: int) -> tf.Tensor:
         return step_noise((batch_size, self.latent_dim), self.noise_seed, self.step_counter(), stream, self._streams())
@@ -99,30 +100,46 @@ class GAN(keras.Model):
         return (tf.reduce_mean(gan_losses.sigmoid_cross_entropy(real_logits, targets))
                 + tf.reduce_mean(gan_losses.sigmoid_cross_entropy(fake_logits, 0.0)))
 
-    def _discriminate(self, real, fake):
+    # Hooks for conditional models (ConditionalGAN overrides them); the plain GAN has no condition.
+    def split_batch(self, data):
+        """(real images, their condition) from one dataset element."""
+        return (data[0] if isinstance(data, (tuple, list)) else data), None
+
+    def fake_condition(self, batch_size, stream: int):
+        """The condition the generator is asked for (None for an unconditional GAN)."""
+        return None
+
+    def generate_from(self, z, condition, training: bool = True):
+        return self.generator(z, training=training)
+
+    def discriminate(self, images, condition, training: bool = True):
+        return tf.cast(self.discriminator(images, training=training), tf.float32)
+
+    def _discriminate(self, real, fake, real_condition=None, fake_condition=None):
         """D's logits on real and fake images: two batches, or one mixed batch as in the book."""
         if not self.mixed_batches:
-            return (tf.cast(self.discriminator(real, training=True), tf.float32),
-                    tf.cast(self.discriminator(fake, training=True), tf.float32))
+            return self.discriminate(real, real_condition), self.discriminate(fake, fake_condition)
         n = tf.shape(real)[0]
-        logits = tf.cast(self.discriminator(tf.concat([fake, tf.cast(real, fake.dtype)], 0), training=True),
-                         tf.float32)
+        images = tf.concat([fake, tf.cast(real, fake.dtype)], 0)
+        condition = None if real_condition is None else tf.concat([fake_condition, real_condition], 0)
+        logits = self.discriminate(images, condition)
         return logits[n:], logits[:n]
 
     def train_step(self, data):
-        real = data[0] if isinstance(data, (tuple, list)) else data
+        real, real_condition = self.split_batch(data)
         batch_size = tf.shape(real)[0]
 
         # 1. Discriminator: push real logits up and fake logits down, `d_steps` times.
         for i in range(self.d_steps):
-            fake = self.generator(self.noise(batch_size, 3 * i), training=True)
+            fake_condition = self.fake_condition(batch_size, 4 * i + 3)
+            fake = self.generate_from(self.noise(batch_size, 4 * i), fake_condition)
             with tf.GradientTape() as tape:
-                real_logits, fake_logits = self._discriminate(real, fake)
-                d_loss = self.discriminator_loss(real_logits, fake_logits, self._uniform(batch_size, 3 * i + 1))
+                real_logits, fake_logits = self._discriminate(real, fake, real_condition, fake_condition)
+                d_loss = self.discriminator_loss(real_logits, fake_logits, self._uniform(batch_size, 4 * i + 1))
                 if self.gradient_penalty_weight:
-                    alpha = tf.reshape(self._uniform(batch_size, 3 * i + 2), [-1] + [1] * (len(real.shape) - 1))
-                    d_loss += self.gradient_penalty_weight * gan_losses.gradient_penalty(
-                        self.discriminator, real, fake, alpha)
+                    alpha = tf.reshape(self._uniform(batch_size, 4 * i + 2), [-1] + [1] * (len(real.shape) - 1))
+                    critic = lambda x, training=True: self.discriminate(x, real_condition, training)  # noqa: E731
+                    d_loss += self.gradient_penalty_weight * gan_losses.gradient_penalty(critic, real, fake, alpha)
                 scaled = self.d_optimizer.scale_loss(scale_loss(d_loss))
             grads = tape.gradient(scaled, self.discriminator.trainable_variables)
             self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
@@ -131,9 +148,10 @@ class GAN(keras.Model):
                     weight.assign(tf.clip_by_value(weight, -self.clip_value, self.clip_value))
 
         # 2. Generator: make the (now updated) discriminator call its samples real.
-        z = self.noise(batch_size * self.g_batch_factor, 3 * self.d_steps)
+        z = self.noise(batch_size * self.g_batch_factor, 4 * self.d_steps)
+        condition = self.fake_condition(batch_size * self.g_batch_factor, 4 * self.d_steps + 1)
         with tf.GradientTape() as tape:
-            fake_logits_g = tf.cast(self.discriminator(self.generator(z, training=True), training=True), tf.float32)
+            fake_logits_g = self.discriminate(self.generate_from(z, condition), condition)
             g_loss = self.g_loss_fn(fake_logits_g)
             scaled = self.g_optimizer.scale_loss(scale_loss(g_loss))
         grads = tape.gradient(scaled, self.generator.trainable_variables)

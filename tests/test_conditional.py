@@ -1,0 +1,66 @@
+"""The conditional GAN: the book's CGAN networks, class conditions and a training step."""
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gancore.data.arrays import scale_images
+from gancore.models.cgan import (
+    BOOK_CGAN_DISCRIMINATOR_PARAMS,
+    BOOK_CGAN_GENERATOR_PARAMS,
+    build_cgan_discriminator,
+    build_cgan_generator,
+)
+from gancore.training.conditional import ConditionalGAN
+from gancore.training.fitting import fit_steps, step_indexed_dataset
+
+
+def test_book_cgan_parameter_counts():
+    g, d = build_cgan_generator(), build_cgan_discriminator()
+    assert g.count_params() == BOOK_CGAN_GENERATOR_PARAMS == 629_448
+    assert sum(int(np.prod(w.shape)) for w in g.trainable_weights) == 629_192
+    assert d.count_params() == BOOK_CGAN_DISCRIMINATOR_PARAMS == 270_641
+    assert sum(int(np.prod(w.shape)) for w in d.trainable_weights) == 270_129
+    assert tuple(g.output.shape) == (None, 28, 28, 1)
+
+
+def tiny_cgan(**kwargs):
+    keras.utils.set_random_seed(0)
+    z, y = keras.Input((4,)), keras.Input((3,))
+    hidden = keras.layers.Dense(16, activation="tanh")(keras.layers.Concatenate()([z, y]))
+    image = keras.layers.Reshape((4, 4, 1))(hidden)
+    g = keras.Model([z, y], image)
+    x, c = keras.Input((4, 4, 1)), keras.Input((3,))
+    logit = keras.layers.Dense(1)(keras.layers.Concatenate()([keras.layers.Flatten()(x), c]))
+    d = keras.Model([x, c], logit)
+    gan = ConditionalGAN(g, d, latent_dim=4, num_classes=3, **kwargs)
+    gan.compile(keras.optimizers.Adam(1e-2), keras.optimizers.Adam(1e-2))
+    return gan
+
+
+def test_requested_classes_are_uniform_and_one_hot():
+    gan = tiny_cgan()
+    condition = gan.fake_condition(30_000, stream=3).numpy()
+    assert condition.shape == (30_000, 3) and set(np.unique(condition)) == {0.0, 1.0}
+    np.testing.assert_array_equal(condition.sum(1), 1.0)
+    np.testing.assert_allclose(condition.mean(0), [1 / 3] * 3, atol=0.01)
+    np.testing.assert_array_equal(condition, gan.fake_condition(30_000, stream=3).numpy())  # a function of the step
+
+
+def test_conditional_training_updates_both_networks_on_labelled_batches():
+    images = np.tile(np.arange(16, dtype="uint8").reshape(1, 4, 4) * 8, (24, 1, 1))
+    images[:, 0, 0] = np.arange(24) * 10  # the first pixel identifies each image
+    labels = np.arange(24) % 3
+    for mixed in (False, True):
+        gan = tiny_cgan(mixed_batches=mixed, g_batch_factor=2)
+        before = [w.numpy().copy() for w in gan.generator.weights + gan.discriminator.weights]
+        data = lambda s, n: step_indexed_dataset(images, 6, 1, s, n, scale_images, labels=labels)
+        history = fit_steps(gan, data, total_steps=4, steps_per_epoch=2, verbose=0)
+        after = [w.numpy() for w in gan.generator.weights + gan.discriminator.weights]
+        assert all(not np.allclose(a, b) for a, b in zip(before, after))
+        assert np.isfinite(history.history["d_loss"]).all()
+    batch, batch_labels = next(iter(data(0, 1)))
+    assert batch.shape == (6, 4, 4, 1) and batch_labels.dtype == tf.int32
+    indices = np.round(batch.numpy()[:, 0, 0, 0] * 255 / 10).astype(int)
+    np.testing.assert_array_equal(batch_labels.numpy(), labels[indices])  # labels travel with their images
+    assert gan.generate(np.zeros((2, 4), "float32"), np.array([0, 2])).shape == (2, 4, 4, 1)
