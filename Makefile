@@ -22,6 +22,7 @@ setup: $(STAMP)
 
 data: $(STAMP)
 	$(PY) data_scripts/fetch_data.py mnist fashion_mnist
+	$(PY) data_scripts/build_standins.py
 
 browser:
 	@bash .ci/install_browser.sh

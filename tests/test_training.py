@@ -326,3 +326,33 @@ def test_weight_clipping_bounds_every_trainable_critic_weight_only():
     moving_variance = d.layers[1].moving_variance.numpy()
     assert moving_variance.max() > 0.01  # batchnorm statistics are not clipped
     assert np.abs(np.concatenate([w.numpy().ravel() for w in g.weights])).max() > 0.05  # nor is the generator
+
+
+def test_portable_normal_is_finite_at_the_extreme_bits():
+    """The largest 24-bit draw must map below 1 before the inverse CDF (float32 rounding gave +inf)."""
+    import gancore.training.distribute as distribute
+
+    original = tf.random.stateless_uniform
+    extremes = tf.constant([0, 255, 2**32 - 256, 2**32 - 1], tf.uint32)
+    try:
+        distribute.tf.random.stateless_uniform = lambda shape, **kwargs: extremes
+        z = distribute.portable_normal((4,), tf.constant([0, 0], tf.int64)).numpy()
+    finally:
+        distribute.tf.random.stateless_uniform = original
+    assert np.isfinite(z).all()
+    np.testing.assert_allclose(z, [-5.41998, -5.41998, 5.41998, 5.41998], atol=1e-4)  # Phi^-1(2^-25)
+
+
+def test_frozen_discriminator_in_the_generator_step_keeps_its_batchnorm_statistics():
+    for frozen in (True, False):
+        keras.utils.set_random_seed(0)
+        g = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+        d = keras.Sequential([keras.Input((2,)), keras.layers.BatchNormalization(momentum=0.0), keras.layers.Dense(1)])
+        gan = GAN(g, d, latent_dim=2, d_steps=1, frozen_d_in_g_step=frozen)
+        gan.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0))  # weights stay put, statistics move
+        d_step_fakes = g(gan.noise(4, 0)).numpy()  # stream 0 of step 0: the D step's noise
+        g_step_fakes = g(gan.noise(4, 4)).numpy()  # stream 4 * d_steps: the G step's noise
+        gan.fit(tf.data.Dataset.from_tensors(np.full((4, 2), 7.0, "float32")), epochs=1, verbose=0)
+        # momentum 0: the moving mean is the mean of the last batch D saw in training mode
+        last_seen = d_step_fakes if frozen else g_step_fakes
+        np.testing.assert_allclose(d.layers[0].moving_mean.numpy(), last_seen.mean(0), rtol=1e-5, atol=1e-6)

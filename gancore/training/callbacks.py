@@ -76,7 +76,8 @@ class SampleGrid(keras.callbacks.Callback):
 
     def on_train_begin(self, logs=None):
         if self.at_start and not self.frames:
-            self._capture(0)
+            # after a resume (BackupAndRestore runs first) label the frame with the epoch reached
+            self._capture(int(getattr(self.model, "_initial_epoch", 0) or 0))
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every == 0:

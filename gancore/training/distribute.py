@@ -44,8 +44,9 @@ def portable_normal(shape, seeds: tf.Tensor) -> tf.Tensor:
     agree. So: 24 random bits per value -> a uniform in (0, 1) -> the inverse normal CDF.
     """
     bits = tf.random.stateless_uniform(shape, seed=seeds, minval=None, maxval=None, dtype=tf.uint32, alg="philox")
-    uniform = (tf.cast(tf.bitwise.right_shift(bits, 8), tf.float32) + 0.5) * (2.0**-24)
-    return tf.math.ndtri(uniform)
+    # float64: in float32 the largest value, 1 - 2^-25, would round to 1.0 and give +inf
+    uniform = (tf.cast(tf.bitwise.right_shift(bits, 8), tf.float64) + 0.5) * (2.0**-24)
+    return tf.cast(tf.math.ndtri(uniform), tf.float32)
 
 
 def mixed_precision_active() -> bool:

@@ -22,13 +22,16 @@ class GAN(keras.Model):
     ``mixed_batches`` (the book's single D batch of fakes and reals, so batchnorm statistics mix
     both; the default shows D separate real and fake batches), and ``clip_value`` (the original
     WGAN's weight clipping: after each critic update every trainable critic weight is clipped to
-    [-c, c]; batchnorm moving statistics are not trainable and are left alone).
+    [-c, c]; batchnorm moving statistics are not trainable and are left alone), and
+    ``frozen_d_in_g_step`` (the book's combined model: D was frozen there, so in the generator
+    update its batchnorm layers used their moving averages; by default D runs in training mode).
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  loss: str = "non_saturating", d_steps: int = 1, g_batch_factor: int = 1,
                  label_smoothing: float = 0.0, real_label_flip: float = 0.0, gradient_penalty_weight: float = 0.0,
-                 mixed_batches: bool = False, clip_value: float | None = None, seed: int = 0, **kwargs):
+                 mixed_batches: bool = False, clip_value: float | None = None, frozen_d_in_g_step: bool = False,
+                 seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -42,6 +45,7 @@ class GAN(keras.Model):
         self.gradient_penalty_weight = gradient_penalty_weight
         self.mixed_batches = mixed_batches
         self.clip_value = clip_value
+        self.frozen_d_in_g_step = frozen_d_in_g_step
         if (label_smoothing or real_label_flip) and loss not in ("minimax", "non_saturating"):
             raise ValueError(f"label_smoothing and real_label_flip need a cross-entropy loss, not {loss!r}")
         self.noise_seed = seed
@@ -151,7 +155,8 @@ class GAN(keras.Model):
         z = self.noise(batch_size * self.g_batch_factor, 4 * self.d_steps)
         condition = self.fake_condition(batch_size * self.g_batch_factor, 4 * self.d_steps + 1)
         with tf.GradientTape() as tape:
-            fake_logits_g = self.discriminate(self.generate_from(z, condition), condition)
+            fake_logits_g = self.discriminate(self.generate_from(z, condition), condition,
+                                              training=not self.frozen_d_in_g_step)
             g_loss = self.g_loss_fn(fake_logits_g)
             scaled = self.g_optimizer.scale_loss(scale_loss(g_loss))
         grads = tape.gradient(scaled, self.generator.trainable_variables)

@@ -1,0 +1,216 @@
+"""Benchmark: gancore's training (``GAN`` + ``fit_steps``) against the book's ``train_on_batch`` loop.
+
+Both sides train the same DCGAN-guideline networks on Fashion-MNIST with the book's batch pattern
+(``real_batch`` real + ``real_batch`` fake images in one discriminator batch, then ``2 * real_batch``
+noise vectors for the generator), the non-saturating loss and Adam 2e-4 / 0.5 (two optimizers each).
+
+* book style: a frozen-D combined model and ``train_on_batch``, real images picked with
+  ``np.random.choice`` from an in-memory float array, fakes from ``generator.predict_on_batch``,
+  ``np.vstack`` of fakes and reals, all driven from Python one step at a time;
+* gancore: ``GAN(mixed_batches=True, frozen_d_in_g_step=True)`` compiled with
+  ``steps_per_execution``, real batches from
+  ``step_indexed_dataset`` (tf.data, prefetching), noise drawn inside the compiled step.
+
+Two figures, measured in one process so the machine's load affects both alike:
+1. throughput: steps per second of each, timed in alternating blocks after a warm-up, and their ratio;
+2. time to quality: wall time (evaluations excluded) for each to reach the same domain FD.
+
+Usage: python benchmarks/train_throughput.py [--width 32] [--target-fd 60] [--out benchmarks/results]
+Not a test: it takes minutes and its numbers depend on the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import time
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gancore.data import load_mnist
+from gancore.data.arrays import scale_images
+from gancore.metrics import DomainEvaluator
+from gancore.models import dcgan
+from gancore.training.fitting import step_indexed_dataset
+from gancore.training.gan import GAN
+
+
+def build_networks(width: int, latent_dim: int, seed: int):
+    keras.utils.set_random_seed(seed)
+    return (dcgan.build_guideline_generator(latent_dim, width=width),
+            dcgan.build_guideline_discriminator(width=width))
+
+
+class BookLoop:
+    """The book's training loop (Skill 2-4) on Keras 3: combined model, D frozen inside it, train_on_batch."""
+
+    def __init__(self, generator, discriminator, images01: np.ndarray, real_batch: int, latent_dim: int,
+                 learning_rate: float, seed: int):
+        self.generator, self.discriminator = generator, discriminator
+        self.images = images01 * 2.0 - 1.0  # in memory as float32 (the book held float64)
+        self.real_batch, self.latent_dim = real_batch, latent_dim
+        self.rng = np.random.default_rng(seed)
+        bce = keras.losses.BinaryCrossentropy(from_logits=True)
+        # Keras 3 refuses one optimizer for two models, so each gets its own Adam (the book shared one).
+        discriminator.compile(optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5), loss=bce)
+        discriminator.trainable = False
+        z = keras.Input((latent_dim,))
+        self.combined = keras.Model(z, discriminator(generator(z)))
+        self.combined.compile(optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5), loss=bce)
+        discriminator.trainable = True
+        self.labels = np.concatenate([np.zeros((real_batch, 1)), np.ones((real_batch, 1))]).astype("float32")
+        self.ones = np.ones((2 * real_batch, 1), "float32")
+
+    def step(self):
+        noise = self.rng.standard_normal((self.real_batch, self.latent_dim)).astype("float32")
+        fake = self.generator.predict_on_batch(noise)
+        real = self.images[np.random.choice(len(self.images), size=self.real_batch)]
+        self.discriminator.trainable = True
+        d_loss = self.discriminator.train_on_batch(np.vstack((fake, real)), self.labels)
+        self.discriminator.trainable = False
+        noise = self.rng.standard_normal((2 * self.real_batch, self.latent_dim)).astype("float32")
+        g_loss = self.combined.train_on_batch(noise, self.ones)
+        return d_loss, g_loss
+
+    def train(self, steps: int):
+        for _ in range(steps):
+            self.step()
+
+
+class GancoreLoop:
+    """``GAN`` compiled with ``steps_per_execution`` and fed by a step-indexed tf.data pipeline."""
+
+    def __init__(self, generator, discriminator, images_uint8: np.ndarray, real_batch: int, latent_dim: int,
+                 learning_rate: float, seed: int, steps_per_execution: int):
+        # the book's pattern: one mixed D batch, and D frozen (batchnorm on moving averages) in the G step
+        self.gan = GAN(generator=generator, discriminator=discriminator, latent_dim=latent_dim,
+                       loss="non_saturating", g_batch_factor=2, mixed_batches=True, frozen_d_in_g_step=True,
+                       seed=seed)
+        self.gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+                         g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
+                         steps_per_execution=steps_per_execution)
+        self.spe = steps_per_execution
+        self.images, self.real_batch, self.seed = images_uint8, real_batch, seed
+        self.position = 0
+        self.generator = generator
+
+    def train(self, steps: int):
+        steps = max(self.spe, steps - steps % self.spe)
+        dataset = step_indexed_dataset(self.images, self.real_batch, self.seed, self.position, steps,
+                                       lambda b: scale_images(b) * 2.0 - 1.0)
+        self.gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)  # the compiled step is reused
+        self.position += steps
+        return steps
+
+
+def fd_of(generator, evaluator, z):
+    return evaluator.fd(generator.predict(z, batch_size=500, verbose=0), value_range=(-1, 1))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--width", type=int, default=32)
+    parser.add_argument("--real-batch", type=int, default=50)
+    parser.add_argument("--latent-dim", type=int, default=100)
+    parser.add_argument("--learning-rate", type=float, default=2e-4)
+    parser.add_argument("--steps-per-execution", type=int, default=50)
+    parser.add_argument("--block", type=int, default=100, help="steps per timed block")
+    parser.add_argument("--rounds", type=int, default=3, help="alternating timed blocks per side")
+    parser.add_argument("--target-fd", type=float, default=60.0)
+    parser.add_argument("--eval-every", type=int, default=100)
+    parser.add_argument("--eval-samples", type=int, default=1000)
+    parser.add_argument("--max-steps", type=int, default=3000)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", default=str(Path(__file__).with_name("results")))
+    args = parser.parse_args()
+
+    data = load_mnist("fashion_mnist")
+    images01 = data.x_train.astype("float32")[..., None] / 255.0
+    evaluator = DomainEvaluator("fashion_mnist")
+    z_eval = np.random.default_rng(99).normal(size=(args.eval_samples, args.latent_dim)).astype("float32")
+
+    def make(kind):
+        g, d = build_networks(args.width, args.latent_dim, args.seed)  # identical initial weights for both
+        if kind == "book":
+            return BookLoop(g, d, images01, args.real_batch, args.latent_dim, args.learning_rate, args.seed)
+        return GancoreLoop(g, d, data.x_train, args.real_batch, args.latent_dim, args.learning_rate, args.seed,
+                           args.steps_per_execution)
+
+    # 1. Throughput, alternating blocks after a warm-up (tracing) block.
+    loops = {"book": make("book"), "gancore": make("gancore")}
+    for loop in loops.values():
+        loop.train(args.steps_per_execution)
+    seconds = {"book": 0.0, "gancore": 0.0}
+    steps = {"book": 0, "gancore": 0}
+    for _ in range(args.rounds):
+        for kind, loop in loops.items():
+            started = time.perf_counter()
+            done = loop.train(args.block) or args.block
+            seconds[kind] += time.perf_counter() - started
+            steps[kind] += done
+    rate = {k: steps[k] / seconds[k] for k in seconds}
+    print(f"throughput: book {rate['book']:.2f} steps/s, gancore {rate['gancore']:.2f} steps/s, "
+          f"ratio {rate['gancore'] / rate['book']:.2f}x")
+
+    # 2. Time to the same domain FD, fresh networks, evaluation time excluded.
+    to_target = {}
+    for kind in ("gancore", "book"):
+        loop = make(kind)
+        trained, wall, curve = 0, 0.0, []
+        while trained < args.max_steps:
+            started = time.perf_counter()
+            done = loop.train(args.eval_every) or args.eval_every
+            wall += time.perf_counter() - started
+            trained += done
+            fd = fd_of(loop.generator, evaluator, z_eval)
+            curve.append([trained, round(wall, 2), round(fd, 2)])
+            print(f"  {kind}: step {trained}, {wall:.1f} s, FD {fd:.1f}")
+            if fd <= args.target_fd:
+                break
+        reached = curve[-1][2] <= args.target_fd
+        to_target[kind] = {"reached": reached, "steps": trained, "seconds": wall, "curve": curve}
+    if all(v["reached"] for v in to_target.values()):
+        speedup = to_target["book"]["seconds"] / to_target["gancore"]["seconds"]
+    else:
+        speedup = None
+
+    result = {
+        "networks": (f"DCGAN-guideline width {args.width}: "
+                     f"G {dcgan.guideline_generator_params(args.latent_dim, args.width):,} "
+                     f"/ D {dcgan.guideline_discriminator_params(args.width):,} parameters"),
+        "batch": f"D {args.real_batch} real + {args.real_batch} fake (one mixed batch), G {2 * args.real_batch}",
+        "settings": vars(args),
+        "throughput_steps_per_s": rate, "throughput_ratio": rate["gancore"] / rate["book"],
+        "time_to_fd": to_target, "time_to_fd_speedup": speedup,
+        "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "tensorflow": tf.__version__,
+                    "keras": keras.__version__, "load_average_at_end": os.getloadavg()},
+    }
+    out = Path(args.out)
+    out.with_suffix(".json").write_text(json.dumps(result, indent=2))
+    lines = [
+        "# Benchmark results: gancore vs the book-style loop", "",
+        f"Networks: {result['networks']}. Batch: {result['batch']}. Fashion-MNIST, Adam {args.learning_rate} / 0.5.",
+        f"Machine: {os.cpu_count()} CPUs, TF {tf.__version__}, Keras {keras.__version__}; load average at the end "
+        f"{os.getloadavg()[0]:.1f} (the machine was shared, so absolute rates are pessimistic; ratios are measured "
+        "in alternating blocks in one process).", "",
+        "| | book style (`train_on_batch`) | gancore (`GAN` + `fit_steps`) | ratio |", "|---|---:|---:|---:|",
+        f"| steps per second | {rate['book']:.2f} | {rate['gancore']:.2f} | {rate['gancore'] / rate['book']:.2f}x |",
+    ]
+    row = [f"| wall time to domain FD <= {args.target_fd:g} (s) "]
+    for kind in ("book", "gancore"):
+        v = to_target[kind]
+        row.append(f"{v['seconds']:.0f} ({v['steps']} steps)" if v["reached"] else f"not reached in {v['steps']} steps")
+    row.append(f"{speedup:.2f}x" if speedup else "n/a")
+    lines += [" | ".join(row) + " |", "",
+              "FD curves (step, seconds, FD): " + json.dumps({k: v["curve"] for k, v in to_target.items()}), ""]
+    out.with_suffix(".md").write_text("\n".join(lines))
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,178 @@
+"""The face image sets of Skill 4 (anime faces, CelebA): find the real set, or fall back to a stand-in.
+
+Resolution for ``resolve_faces(name)``:
+
+1. ``data/<name>/`` (``$GANCORE_DATA`` honoured) holding usable images, searched recursively: the real set;
+2. with ``download=True`` and a Kaggle API token (``~/.kaggle/kaggle.json`` or ``KAGGLE_USERNAME`` and
+   ``KAGGLE_KEY``), ``kaggle datasets download <slug> --unzip`` into ``data/<name>/``; without a token the
+   exact manual steps are printed;
+3. otherwise the offline stand-in ``data/standins/<name>/`` built from real images (see
+   :mod:`gancore.data.standins`), built on first use.
+
+Also here: loading a file list as a uint8 array, the [-1, 1] scaling of the book, and a fixed pixel-space
+feature map for Frechet/kernel distances between image sets.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from gancore import paths
+from gancore.data import standins
+
+KAGGLE = {
+    "anime_faces": {"slug": "splcher/animefacedataset", "title": "Anime Face Dataset (~63,565 crops)",
+                    "layout": "images/*.jpg"},
+    "celeba": {"slug": "jessicali9530/celeba-dataset", "title": "CelebA (202,599 aligned faces)",
+               "layout": "img_align_celeba/img_align_celeba/*.jpg"},
+}
+
+
+@dataclass
+class FaceSet:
+    """A resolved image folder: its files, whether it is a stand-in, and a one-line description."""
+
+    name: str
+    folder: Path
+    files: list[Path]
+    standin: bool
+    source: str
+
+    def __len__(self) -> int:
+        return len(self.files)
+
+
+def kaggle_token_present() -> bool:
+    env = os.environ
+    return bool(env.get("KAGGLE_USERNAME") and env.get("KAGGLE_KEY")) or (Path.home() / ".kaggle" /
+                                                                         "kaggle.json").is_file()
+
+
+def manual_instructions(name: str) -> str:
+    """Exactly what to download and where to put it."""
+    info, target = KAGGLE[name], paths.data_dir() / name
+    return (f"To use the real {info['title']}: download https://www.kaggle.com/datasets/{info['slug']} "
+            f"(or run `kaggle datasets download {info['slug']} -p {target} --unzip` with an API token in "
+            f"~/.kaggle/kaggle.json), and unzip it into {target}/ so that {target}/{info['layout']} exist. "
+            f"Any folder of images under {target}/ works; subfolders are searched.")
+
+
+def kaggle_download(name: str, target: Path | None = None) -> bool:
+    """Fetch a Kaggle data set with the ``kaggle`` CLI; False (and the manual steps printed) if that is not possible."""
+    info = KAGGLE[name]
+    target = Path(target) if target else paths.data_dir() / name
+    if not kaggle_token_present() or shutil.which("kaggle") is None:
+        print("No Kaggle API token or `kaggle` CLI here. " + manual_instructions(name))
+        return False
+    partial = target.with_name(f".{target.name}.part-{os.getpid()}")
+    partial.mkdir(parents=True, exist_ok=True)
+    result = subprocess.run(["kaggle", "datasets", "download", info["slug"], "-p", str(partial), "--unzip"],
+                            check=False)
+    if result.returncode != 0:
+        shutil.rmtree(partial, ignore_errors=True)
+        print(f"kaggle download failed (exit {result.returncode}). " + manual_instructions(name))
+        return False
+    if target.exists():
+        shutil.rmtree(target)
+    os.replace(partial, target)  # atomic: a failed download never leaves a half data set in place
+    return True
+
+
+def standin_root(name: str) -> Path:
+    return paths.data_dir() / "standins" / name
+
+
+def ensure_standin(name: str) -> Path:
+    """Build the stand-in for ``name`` unless it is already complete; returns its root folder."""
+    if name not in standins.BUILDERS:
+        raise ValueError(f"Unknown face set {name!r}; known: {', '.join(sorted(standins.BUILDERS))}")
+    root = standin_root(name)
+    if standins.standin_info(root) is None:
+        standins.BUILDERS[name](root)
+    return root
+
+
+def resolve_faces(name: str, download: bool = False, allow_standin: bool = True) -> FaceSet:
+    """The real set in ``data/<name>/`` if it holds images, else (optionally) Kaggle, else the stand-in."""
+    from gancore.data.folders import scan_folder
+
+    if name not in KAGGLE:
+        raise ValueError(f"Unknown face set {name!r}; known: {', '.join(sorted(KAGGLE))}")
+    real = paths.data_dir() / name
+    if not (real.is_dir() and any(real.iterdir())) and download:
+        kaggle_download(name, real)
+    if real.is_dir() and any(real.iterdir()):
+        report = scan_folder(real)
+        if report.usable:
+            return FaceSet(name, real, report.files, False, f"real {KAGGLE[name]['title']}: {report.summary()}")
+    if not allow_standin:
+        raise FileNotFoundError(f"No images under {real}. " + manual_instructions(name))
+    root = ensure_standin(name)
+    files = sorted((root / standins.LAYOUT[name]).glob("*.png"))  # written and checked by the builder
+    info = standins.standin_info(root)
+    if len(files) != info["images"]:
+        raise ValueError(f"The stand-in in {root} is incomplete ({len(files)} of {info['images']} images): "
+                         f"rebuild it with `python data_scripts/build_standins.py {name} --rebuild`.")
+    return FaceSet(name, root, files, True,
+                   f"STAND-IN for {KAGGLE[name]['title']} ({len(files)} images, {info['built_from']}); "
+                   f"the real set is not on this machine. {manual_instructions(name)}")
+
+
+def load_images(files: list[Path], size: int = 56) -> np.ndarray:
+    """Read image files as (N, size, size, 3) uint8 RGB, resized like the book (OpenCV, bilinear)."""
+    import cv2
+
+    out = np.empty((len(files), size, size, 3), dtype="uint8")
+    for i, path in enumerate(files):
+        image = cv2.imread(str(path), cv2.IMREAD_COLOR)
+        if image is None:
+            raise ValueError(f"Cannot read image {path}")
+        out[i] = cv2.resize(cv2.cvtColor(image, cv2.COLOR_BGR2RGB), (size, size))
+    return out
+
+
+def to_tanh_range(batch_uint8):
+    """uint8 images -> float32 in [-1, 1] as the book scales them: (x - 127.5) / 127.5 (tf or numpy)."""
+    import tensorflow as tf
+
+    return (tf.cast(batch_uint8, tf.float32) - 127.5) / 127.5
+
+
+def pixel_features(images: np.ndarray, value_range: tuple[float, float] = (-1.0, 1.0), pool: int = 8) -> np.ndarray:
+    """A fixed, network-free feature map: images in [0, 1], averaged over pool x pool blocks, flattened.
+
+    A 56x56x3 image becomes 7x7x3 = 147 numbers: the colour layout at a coarse scale. Distances in this
+    space compare colour and brightness composition (where the hair, skin and background colours sit), not
+    fine detail or semantics; they are deterministic and need no pretrained network.
+    """
+    lo, hi = value_range
+    x = np.clip((np.asarray(images, dtype="float64") - lo) / (hi - lo), 0.0, 1.0)
+    n, h, w, c = x.shape
+    if h % pool or w % pool:
+        raise ValueError(f"Image size {h}x{w} is not a multiple of pool={pool}")
+    return x.reshape(n, h // pool, pool, w // pool, pool, c).mean(axis=(2, 4)).reshape(n, -1)
+
+
+def pixel_distances(generated: np.ndarray, real: np.ndarray, generated_range=(-1.0, 1.0), real_range=(0.0, 255.0),
+                    pool: int = 8, seed: int = 0) -> dict[str, float]:
+    """Frechet distance and KID between two image sets in :func:`pixel_features` space."""
+    from gancore.metrics import frechet_distance_of_features, kernel_distance
+
+    fg, fr = pixel_features(generated, generated_range, pool), pixel_features(real, real_range, pool)
+    kid, kid_std = kernel_distance(fg, fr, num_subsets=10, subset_size=1000, seed=seed)
+    return {"pixel_fd": frechet_distance_of_features(fg, fr), "pixel_kid": kid, "pixel_kid_std": kid_std}
+
+
+def nearest_real_distance(generated: np.ndarray, real: np.ndarray, generated_range=(-1.0, 1.0),
+                          real_range=(0.0, 255.0)) -> np.ndarray:
+    """For each generated image, the RMS pixel distance (in [0, 1] units) to its nearest real image."""
+    g = pixel_features(generated, generated_range, pool=1)
+    r = pixel_features(real, real_range, pool=1)
+    d2 = (g**2).sum(1)[:, None] + (r**2).sum(1)[None, :] - 2.0 * g @ r.T
+    return np.sqrt(np.clip(d2.min(axis=1), 0.0, None) / g.shape[1])

@@ -1,0 +1,125 @@
+"""Skill 4 faces: the book's 56x56 DCGANs (parameter counts), the offline stand-ins, the data resolver and
+the pixel-space features used to score samples."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from gancore.data import faces, standins
+from gancore.models import dcgan_faces as m
+
+
+@pytest.mark.parametrize(
+    "builder, total, frozen, shape",
+    [
+        (m.build_anime_generator, m.ANIME_GENERATOR_PARAMS, m.ANIME_GENERATOR_NON_TRAINABLE, (None, 56, 56, 3)),
+        (m.build_anime_discriminator, m.ANIME_DISCRIMINATOR_PARAMS, m.ANIME_DISCRIMINATOR_NON_TRAINABLE, (None, 1)),
+        (m.build_faces_generator, m.FACES_GENERATOR_PARAMS, m.FACES_GENERATOR_NON_TRAINABLE, (None, 56, 56, 3)),
+        (m.build_faces_discriminator, m.FACES_DISCRIMINATOR_PARAMS, m.FACES_DISCRIMINATOR_NON_TRAINABLE, (None, 1)),
+    ],
+)
+def test_book_networks_have_the_books_parameter_counts(builder, total, frozen, shape):
+    model = builder()
+    assert model.count_params() == total
+    assert m.non_trainable_params(model) == frozen
+    assert tuple(model.output_shape) == shape
+
+
+def test_book_numbers_are_the_printed_ones():
+    # Copied from the book's summaries, independently of the builders.
+    assert (m.ANIME_GENERATOR_PARAMS, m.ANIME_DISCRIMINATOR_PARAMS) == (1866499, 517441)
+    assert (m.FACES_GENERATOR_PARAMS, m.FACES_DISCRIMINATOR_PARAMS) == (1768387, 904961)
+
+
+def test_faces_generator_as_printed_in_code_is_bigger_by_one_block():
+    printed = m.build_faces_generator_as_printed()
+    # one more 5x5 128->128 transposed convolution (409,600 + 128) and its batchnorm (4 x 128)
+    assert printed.count_params() - m.FACES_GENERATOR_PARAMS == 409_728 + 512
+    assert printed.count_params() == m.FACES_GENERATOR_AS_PRINTED_PARAMS
+
+
+def test_generator_output_is_in_tanh_range():
+    g = m.build_faces_generator()
+    out = np.asarray(g(np.random.default_rng(0).normal(size=(2, 100)).astype("float32"), training=False))
+    assert out.shape == (2, 56, 56, 3)
+    assert out.min() >= -1.0 and out.max() <= 1.0
+
+
+def test_face_standin_is_lfw_faces_and_their_mirrors(tmp_path):
+    files = standins.build_face_standin(tmp_path)
+    assert len(files) == 200
+    images = faces.load_images(files[:1] + files[100:101])
+    assert images.shape == (2, 56, 56, 3)
+    np.testing.assert_array_equal(images[0], images[1][:, ::-1])  # item 100 mirrors item 0
+    np.testing.assert_array_equal(images[0][..., 0], images[0][..., 2])  # grey copied to three channels
+    assert standins.standin_info(tmp_path)["standin_for"] == "celeba"
+    assert 20 < images.mean() < 235  # a real photo, not blank
+
+
+def test_photo_pool_crops_are_real_colour_and_reproducible():
+    pool = standins.photo_pool()
+    assert set(pool) == set(standins.PHOTO_POOL)
+    assert pool["astronaut"].shape == (512, 512, 3)
+    a, names = standins.random_crops(pool, 8, 56, seed=3)
+    b, _ = standins.random_crops(pool, 8, 56, seed=3)
+    np.testing.assert_array_equal(a, b)
+    assert a.shape == (8, 56, 56, 3) and a.dtype == np.uint8
+    assert names == sorted(pool)  # one crop per photo, in name order
+    assert a.std() > 10  # real content, not a flat colour
+
+
+def test_resolver_prefers_real_images_and_falls_back_to_the_standin(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANCORE_DATA", str(tmp_path))
+    fallback = faces.resolve_faces("celeba")
+    assert fallback.standin and len(fallback) == 200 and "STAND-IN" in fallback.source
+    assert "jessicali9530/celeba-dataset" in fallback.source
+    real = tmp_path / "celeba" / "img_align_celeba"
+    real.mkdir(parents=True)
+    from PIL import Image
+
+    for i in range(3):
+        Image.fromarray(np.full((60, 50, 3), 40 * i, np.uint8)).save(real / f"{i}.jpg")
+    (real / "notes.txt").write_text("not an image")
+    found = faces.resolve_faces("celeba")
+    assert not found.standin and len(found) == 3
+    with pytest.raises(ValueError, match="Unknown face set"):
+        faces.resolve_faces("lsun")
+
+
+def test_manual_instructions_name_the_kaggle_slug_and_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANCORE_DATA", str(tmp_path))
+    monkeypatch.delenv("KAGGLE_USERNAME", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))
+    text = faces.manual_instructions("anime_faces")
+    assert "splcher/animefacedataset" in text and str(tmp_path / "anime_faces") in text
+    assert faces.kaggle_download("anime_faces") is False
+    assert not (tmp_path / "anime_faces").exists()
+
+
+def test_pixel_features_average_blocks_by_hand():
+    image = np.zeros((1, 16, 16, 3))
+    image[0, :8, :8, 0] = 1.0  # top-left block red in [-1, 1] terms -> 1.0; elsewhere -1 -> 0.0 after scaling
+    image = image * 2 - 1
+    f = faces.pixel_features(image, (-1, 1), pool=8).reshape(2, 2, 3)
+    np.testing.assert_allclose(f[0, 0], [1.0, 0.0, 0.0])
+    np.testing.assert_allclose(f[1, 1], [0.0, 0.0, 0.0])
+    half = np.full((1, 16, 16, 3), 127.5)
+    np.testing.assert_allclose(faces.pixel_features(half, (0, 255), pool=8), 0.5)
+
+
+def test_pixel_distances_zero_for_same_set_and_grow_with_a_colour_shift():
+    rng = np.random.default_rng(0)
+    real = rng.integers(0, 256, size=(300, 16, 16, 3)).astype("uint8")
+    same = faces.pixel_distances(real.astype("float64"), real, generated_range=(0, 255), pool=8)
+    assert same["pixel_fd"] == pytest.approx(0.0, abs=1e-8)
+    shifted = np.clip(real.astype("float64") + 51, 0, 255)  # +0.2 in [0, 1] units (minus clipping)
+    moved = faces.pixel_distances(shifted, real, generated_range=(0, 255), pool=8)
+    # 12 features each shifted by a bit less than 0.2 -> mean term just under 12 * 0.04 = 0.48
+    assert 0.3 < moved["pixel_fd"] < 0.5
+
+
+def test_nearest_real_distance_finds_a_copy():
+    real = np.random.default_rng(1).integers(0, 256, size=(5, 8, 8, 3)).astype("uint8")
+    copies = real[[3, 0]].astype("float64") / 127.5 - 1.0
+    np.testing.assert_allclose(faces.nearest_real_distance(copies, real), 0.0, atol=1e-6)
