@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import keras
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -18,3 +19,15 @@ def smoke_run():
 
     os.environ["GANCORE_ROOT"] = str(ROOT)
     return runner.run_course("smoke", out_dir=SMOKE_DIR, outputs_dir=SMOKE_DIR / "outputs", build_site=True)
+
+
+class StopAfter(keras.callbacks.Callback):
+    """Simulates an interruption: raises after the given epoch has ended (and been backed up)."""
+
+    def __init__(self, epoch: int):
+        super().__init__()
+        self.epoch = epoch
+
+    def on_epoch_end(self, epoch, logs=None):
+        if epoch + 1 == self.epoch:
+            raise KeyboardInterrupt("simulated interruption")

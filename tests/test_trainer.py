@@ -10,6 +10,8 @@ import pytest
 from gancore import cli, trainer
 from gancore.data import load_mnist
 
+from .conftest import StopAfter
+
 
 @pytest.fixture(scope="module")
 def image_folder(tmp_path_factory):
@@ -27,16 +29,6 @@ def config(folder, out, **overrides):
                     steps_per_epoch=2, width=8, critic_steps=2, samples=4, verbose=0, seed=3)
     settings.update(overrides)
     return trainer.TrainConfig(**settings)
-
-
-class StopAfter(keras.callbacks.Callback):
-    def __init__(self, epoch):
-        super().__init__()
-        self.epoch = epoch
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 == self.epoch:
-            raise KeyboardInterrupt("simulated interruption")
 
 
 def generator_weights(out):

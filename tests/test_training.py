@@ -15,6 +15,8 @@ from gancore.training.fitting import fit_steps, step_indexed_dataset
 from gancore.training.gan import GAN
 from gancore.training.vae import VAE, bernoulli_elbo_loss, book_vae_loss, gaussian_kl
 
+from .conftest import StopAfter
+
 # 40 distinct 64x8 images: vertical ramps shifted by 5 grey levels per image
 IMAGES = np.tile(((np.arange(64)[None, :, None] * 4 + 5 * np.arange(40)[:, None, None]) % 256).astype("uint8"),
                  (1, 1, 8))
@@ -37,18 +39,6 @@ def make_data(start, n):
 
 def weights_of(gan):
     return [w.numpy().copy() for w in gan.generator.weights + gan.discriminator.weights]
-
-
-class StopAfter(keras.callbacks.Callback):
-    """Simulates an interruption: raises after the given epoch has been backed up."""
-
-    def __init__(self, epoch):
-        super().__init__()
-        self.epoch = epoch
-
-    def on_epoch_end(self, epoch, logs=None):
-        if epoch + 1 == self.epoch:
-            raise KeyboardInterrupt("simulated interruption")
 
 
 def test_two_optimizers_are_required_and_built():
