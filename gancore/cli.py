@@ -15,6 +15,8 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--out", default=None, help="folder for executed notebooks, report and site")
     run.add_argument("--outputs", default=None, help="folder for chapter outputs (default: outputs/)")
     run.add_argument("--no-site", action="store_true", help="skip the Jupyter Book build")
+    site = sub.add_parser("site", help="build the site from a run folder's report.json (e.g. after an interruption)")
+    site.add_argument("--out", default="_build/quick", help="the run folder (holds report.json and the notebooks)")
     sub.add_parser("list", help="list the chapters of book.yml")
     nb = sub.add_parser("notebooks", help="check/strip committed notebooks, refresh their check cells")
     nb.add_argument("action", choices=["check", "strip", "refresh"])
@@ -31,6 +33,14 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "list":
             for chapter in course.load_manifest().chapters:
                 print(f"{chapter.id:24s} skill {chapter.skill:4s} {chapter.notebook}")
+            return 0
+        if args.command == "site":
+            from pathlib import Path
+
+            from gancore import runner, site
+
+            report = runner.RunReport.load(Path(args.out) / "report.json")
+            print(f"Site: {site.build_site(report, course.load_manifest(), Path(args.out)) / 'index.html'}")
             return 0
         if args.command == "notebooks":
             return notebooks_command(args.action, args.executed, args.chapters)

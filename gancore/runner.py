@@ -41,6 +41,13 @@ class RunReport:
     def ok(self) -> bool:
         return all(c.status == "ok" for c in self.chapters)
 
+    @classmethod
+    def load(cls, path: Path) -> RunReport:
+        """Read a report.json written by :func:`write_report`."""
+        raw = json.loads(Path(path).read_text())
+        chapters = [ChapterResult(**c) for c in raw.pop("chapters")]
+        return cls(chapters=chapters, **raw)
+
     def to_markdown(self) -> str:
         lines = [f"# Run report ({self.profile} profile)", "",
                  f"{sum(c.status == 'ok' for c in self.chapters)} of {len(self.chapters)} chapters ran; "
@@ -98,6 +105,15 @@ def execute_chapter(chapter: course.Chapter, profile: str, out_dir: Path, kernel
     return result
 
 
+def write_report(report: RunReport, out: Path) -> RunReport:
+    """report.json and report.md in ``out`` (each replaced atomically)."""
+    for name, text in (("report.json", json.dumps(asdict(report), indent=2)), ("report.md", report.to_markdown())):
+        tmp = out / f".{name}.tmp"
+        tmp.write_text(text)
+        os.replace(tmp, out / name)
+    return report
+
+
 def run_course(profile: str | None = None, chapter_ids: list[str] | None = None, out_dir: str | Path | None = None,
                outputs_dir: str | Path | None = None, build_site: bool = True) -> RunReport:
     """Execute chapters (dependencies first), write report.json/report.md and build the site."""
@@ -113,6 +129,7 @@ def run_course(profile: str | None = None, chapter_ids: list[str] | None = None,
     started = time.perf_counter()
     results: list[ChapterResult] = []
     failed: set[str] = set()
+    report = RunReport(profile, str(out), results)
     for chapter in manifest.ordered(chapter_ids):
         blocked = [d for d in chapter.depends_on if d in failed]
         if blocked:
@@ -125,9 +142,8 @@ def run_course(profile: str | None = None, chapter_ids: list[str] | None = None,
         if result.status != "ok":
             failed.add(chapter.id)
         results.append(result)
-    report = RunReport(profile, str(out), results, round(time.perf_counter() - started, 1))
-    (out / "report.json").write_text(json.dumps(asdict(report), indent=2))
-    (out / "report.md").write_text(report.to_markdown())
+        # rewritten after every chapter, so an interrupted run still leaves a report of what ran
+        report = write_report(RunReport(profile, str(out), results, round(time.perf_counter() - started, 1)), out)
     print(report.to_markdown())
     if build_site:
         from gancore import site

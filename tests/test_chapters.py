@@ -76,3 +76,13 @@ def test_failures_are_reported_with_notebook_and_cell():
     assert not report.ok and "a.ipynb cell [7]" in report.to_markdown()
     slow = ChapterResult("b", "B", "1", "b.ipynb", "ok", 75.0, {"fd": 1.5}, budget=60)
     assert slow.over_budget and "| 75.0 | 60 (over) | fd = 1.5 |" in RunReport("smoke", "x", [slow]).to_markdown()
+
+
+def test_report_round_trips_through_json(tmp_path):
+    from gancore.runner import write_report
+
+    report = RunReport("quick", str(tmp_path), [ChapterResult("a", "A", "1", "a.ipynb", "ok", 12.5, {"fd": 3.0},
+                                                              budget=600)], 12.5)
+    write_report(report, tmp_path)
+    loaded = RunReport.load(tmp_path / "report.json")
+    assert loaded == report and (tmp_path / "report.md").read_text() == report.to_markdown()
