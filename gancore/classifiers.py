@@ -21,11 +21,6 @@ from keras import layers
 WEIGHTS_DIR = Path(__file__).resolve().parent / "weights"
 REGISTRY = WEIGHTS_DIR / "classifiers.json"
 DOMAINS = ("mnist", "fashion_mnist")
-CLASS_NAMES = {
-    "mnist": [str(i) for i in range(10)],
-    "fashion_mnist": ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag",
-                      "Ankle boot"],
-}
 FEATURE_LAYER = "features"
 #: Accuracy on the 10,000 official test images that the committed weights must reach.
 REQUIRED_ACCURACY = {"mnist": 0.990, "fashion_mnist": 0.910}
@@ -75,14 +70,12 @@ def _check_domain(domain: str) -> None:
 
 @dataclass(frozen=True)
 class DomainClassifier:
-    """A trained classifier with two heads: ``features(x)`` (N x 128) and ``logits(x)`` (N x 10)."""
+    """A trained classifier; ``two_heads`` maps images to (features N x 128, logits N x 10) in one pass."""
 
     domain: str
     model: keras.Model
     sha256: str
-
-    def _feature_model(self) -> keras.Model:
-        return keras.Model(self.model.input, [self.model.get_layer(FEATURE_LAYER).output, self.model.output])
+    two_heads: keras.Model
 
     def features_and_logits(self, images01: np.ndarray, batch_size: int = 500) -> tuple[np.ndarray, np.ndarray]:
         """Features and logits of images in [0, 1] shaped (N, 28, 28[, 1]), in inference mode."""
@@ -91,10 +84,9 @@ class DomainClassifier:
             x = x[..., None]
         if x.shape[1:] != (28, 28, 1):
             raise ValueError(f"Domain classifiers take 28x28x1 images, got shape {x.shape}")
-        two_heads = _two_heads(self.domain)
         feats, logits = [], []
         for start in range(0, len(x), batch_size):
-            f, lg = two_heads(x[start : start + batch_size], training=False)
+            f, lg = self.two_heads(x[start : start + batch_size], training=False)
             feats.append(np.asarray(f))
             logits.append(np.asarray(lg))
         if not feats:
@@ -103,11 +95,6 @@ class DomainClassifier:
 
     def predict_classes(self, images01: np.ndarray) -> np.ndarray:
         return self.features_and_logits(images01)[1].argmax(-1)
-
-
-@cache
-def _two_heads(domain: str) -> keras.Model:
-    return load_domain_classifier(domain)._feature_model()
 
 
 @cache
@@ -126,7 +113,8 @@ def load_domain_classifier(domain: str) -> DomainClassifier:
                          "the weights file is damaged or was retrained without updating the record.")
     model = build_domain_classifier()
     model.load_weights(path)
-    return DomainClassifier(domain, model, digest)
+    two_heads = keras.Model(model.input, [model.get_layer(FEATURE_LAYER).output, model.output])
+    return DomainClassifier(domain, model, digest, two_heads)
 
 
 def train_domain_classifier(x_train: np.ndarray, y_train: np.ndarray, x_test: np.ndarray, y_test: np.ndarray,
