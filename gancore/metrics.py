@@ -155,6 +155,7 @@ class DomainEvaluator:
         self.domain = domain
         self.classifier = classifiers.load_domain_classifier(domain)
         self.reference_features, self.reference_logits = self._reference()
+        self.reference_statistics = feature_statistics(self.reference_features)  # once, not per evaluation
 
     def _reference(self) -> tuple[np.ndarray, np.ndarray]:
         cache = paths.data_dir() / "features" / f"{self.domain}-test-{self.classifier.sha256[:12]}.npz"
@@ -175,7 +176,10 @@ class DomainEvaluator:
         return self.classifier.features_and_logits(to_unit_images(images, value_range))
 
     def fd(self, images: np.ndarray, value_range=(0.0, 1.0)) -> float:
-        return frechet_distance_of_features(self.features(images, value_range)[0], self.reference_features)
+        return self._fd(self.features(images, value_range)[0])
+
+    def _fd(self, features: np.ndarray) -> float:
+        return frechet_distance(*feature_statistics(features), *self.reference_statistics)
 
     def kid(self, images: np.ndarray, value_range=(0.0, 1.0)) -> tuple[float, float]:
         return kernel_distance(self.features(images, value_range)[0], self.reference_features)
@@ -190,7 +194,7 @@ class DomainEvaluator:
         """All scores from one pass of the classifier over ``images``."""
         features, logits = self.features(images, value_range)
         kid, kid_std = kernel_distance(features, self.reference_features)
-        return DomainReport(fd=frechet_distance_of_features(features, self.reference_features), kid=kid,
+        return DomainReport(fd=self._fd(features), kid=kid,
                             kid_std=kid_std, score=classifier_score(logits), histogram=class_histogram(logits),
                             samples=len(features), reference_samples=len(self.reference_features))
 
