@@ -2,6 +2,7 @@
 
 import keras
 import numpy as np
+import pytest
 import tensorflow as tf
 
 from gancore.data.arrays import scale_images
@@ -64,3 +65,13 @@ def test_conditional_training_updates_both_networks_on_labelled_batches():
     indices = np.round(batch.numpy()[:, 0, 0, 0] * 255 / 10).astype(int)
     np.testing.assert_array_equal(batch_labels.numpy(), labels[indices])  # labels travel with their images
     assert gan.generate(np.zeros((2, 4), "float32"), np.array([0, 2])).shape == (2, 4, 4, 1)
+
+
+def test_cgan_width_scales_the_convolutions_only():
+    # width 1/2: Dense 100 (10,100) + Dense 25 (275) + ConvT 5x5 5->32 (4,032) + BN 128 + ConvT 7x7 32->32 (50,208)
+    # + BN 128 + ConvT 7x7 32->64 (100,416) + ConvT 8x8 64->1 (4,097)
+    assert build_cgan_generator(width=0.5).count_params() == 169_384
+    d = build_cgan_discriminator(width=0.5)
+    assert [layer.filters for layer in d.layers if isinstance(layer, keras.layers.Conv2D)] == [64, 64, 32, 32]
+    with pytest.raises(ValueError, match="width"):
+        build_cgan_generator(width=-1)

@@ -3,6 +3,7 @@ the pixel-space features used to score samples."""
 
 from __future__ import annotations
 
+import keras
 import numpy as np
 import pytest
 
@@ -123,3 +124,24 @@ def test_nearest_real_distance_finds_a_copy():
     real = np.random.default_rng(1).integers(0, 256, size=(5, 8, 8, 3)).astype("uint8")
     copies = real[[3, 0]].astype("float64") / 127.5 - 1.0
     np.testing.assert_allclose(faces.nearest_real_distance(copies, real), 0.0, atol=1e-6)
+
+
+def test_width_scales_every_channel_count():
+    # width 1/8: Dense 100 -> 7*7*8 (39,592) + BN 1,568; ConvT 8->16 (3,216) + BN 64; two ConvT 16->16 (6,416)
+    # + BN 64 each; stride-1 ConvT 16->16 (6,416); Conv 3x3 16->3 (435)
+    assert m.build_faces_generator(width=0.125).count_params() == 64_251
+    narrow = m.build_anime_discriminator(width=0.125)
+    assert narrow.output_shape == (None, 1)
+    assert [layer.filters for layer in narrow.layers if isinstance(layer, keras.layers.Conv2D)] == [16, 8, 8, 8, 8]
+    assert m.build_anime_generator(width=1.0).count_params() == m.ANIME_GENERATOR_PARAMS
+    with pytest.raises(ValueError, match="width"):
+        m.build_faces_discriminator(width=0)
+
+
+@pytest.mark.parametrize("build", [m.build_anime_generator, m.build_faces_generator])
+@pytest.mark.parametrize("width", [1.0, 0.125])
+def test_generator_width_is_recovered_from_a_built_generator(build, width):
+    g = build(width=width)
+    assert m.generator_width(g) == width
+    again = m.rebuild_generator(g)
+    assert again.count_params() == g.count_params() and again.name == g.name

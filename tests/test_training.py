@@ -346,3 +346,24 @@ def test_frozen_discriminator_in_the_generator_step_keeps_its_batchnorm_statisti
         # momentum 0: the moving mean is the mean of the last batch D saw in training mode
         last_seen = d_step_fakes if frozen else g_step_fakes
         np.testing.assert_allclose(d.layers[0].moving_mean.numpy(), last_seen.mean(0), rtol=1e-5, atol=1e-6)
+
+
+def test_fresh_real_images_for_each_discriminator_update():
+    """With fresh_real_per_d_step the batch is split in order: update i sees part i, and G's batch shrinks."""
+    real = np.array([[1.0, 1.0]] * 2 + [[9.0, 9.0]] * 2, "float32")
+    means = {}
+    for fresh in (True, False):
+        keras.utils.set_random_seed(0)
+        g = keras.Sequential([keras.Input((2,)), keras.layers.Dense(2)])
+        d = keras.Sequential([keras.Input((2,)), keras.layers.BatchNormalization(momentum=0.0), keras.layers.Dense(1)])
+        gan = GAN(g, d, latent_dim=2, d_steps=2, mixed_batches=True, frozen_d_in_g_step=True,
+                  fresh_real_per_d_step=fresh)
+        gan.compile(keras.optimizers.SGD(0.0), keras.optimizers.SGD(0.0))
+        n = 2 if fresh else 4
+        last_fakes = g(gan.noise(n, 4)).numpy()  # stream 4 * i of the last D update (i = 1)
+        gan.fit(tf.data.Dataset.from_tensors(real), epochs=1, verbose=0)
+        last_real = real[2:] if fresh else real
+        expected = np.concatenate([last_fakes, last_real]).mean(0)
+        np.testing.assert_allclose(d.layers[0].moving_mean.numpy(), expected, rtol=1e-5, atol=1e-6)
+        means[fresh] = d.layers[0].moving_mean.numpy()
+    assert not np.allclose(means[True], means[False])

@@ -9,32 +9,40 @@ BOOK_CGAN_GENERATOR_PARAMS = 629_448
 BOOK_CGAN_DISCRIMINATOR_PARAMS = 270_641
 
 
-def build_cgan_generator(latent_dim: int = 100, num_classes: int = 10) -> keras.Model:
+def _ch(channels: int, width: float) -> int:
+    if width <= 0:
+        raise ValueError(f"width must be positive, got {width}")
+    return max(1, round(channels * width))
+
+
+def build_cgan_generator(latent_dim: int = 100, num_classes: int = 10, width: float = 1.0) -> keras.Model:
     """Noise -> Dense 100 -> 5x5x4 and class -> Dense 25 -> 5x5x1, concatenated, then four unpadded
     stride-1 transposed convolutions (5, 7, 7, 8) growing 5 -> 9 -> 15 -> 21 -> 28; ReLU then batchnorm
-    (momentum 0.8) as the book orders them; tanh output for [-1, 1] images."""
+    (momentum 0.8) as the book orders them; tanh output for [-1, 1] images. ``width`` scales the
+    convolutions' channel counts (1.0: the book's network)."""
     z = keras.Input((latent_dim,), name="z")
     label = keras.Input((num_classes,), name="class_one_hot")
     noise_map = layers.Reshape((5, 5, 4))(layers.Dense(100, activation="relu")(z))
     label_map = layers.Reshape((5, 5, 1))(layers.Dense(25, activation="relu")(label))
     x = layers.Concatenate()([noise_map, label_map])
     for filters, kernel in ((64, 5), (64, 7)):
-        x = layers.Conv2DTranspose(filters, kernel, activation="relu")(x)
+        x = layers.Conv2DTranspose(_ch(filters, width), kernel, activation="relu")(x)
         x = layers.BatchNormalization(momentum=0.8)(x)
-    x = layers.Conv2DTranspose(128, 7, activation="relu")(x)
+    x = layers.Conv2DTranspose(_ch(128, width), 7, activation="relu")(x)
     image = layers.Conv2DTranspose(1, 8, activation="tanh", name="image")(x)
     return keras.Model([z, label], image, name="cgan_generator")
 
 
-def build_cgan_discriminator(num_classes: int = 10) -> keras.Model:
+def build_cgan_discriminator(num_classes: int = 10, width: float = 1.0) -> keras.Model:
     """Class -> Dense 784 -> a 28x28 'label plane' beside the image, four 3x3 convolutions (two with
-    stride 2), LeakyReLU(0.2) then batchnorm, one logit (the book's sigmoid moves into the loss)."""
+    stride 2), LeakyReLU(0.2) then batchnorm, one logit (the book's sigmoid moves into the loss).
+    ``width`` scales the convolutions' channel counts."""
     image = keras.Input((28, 28, 1), name="image")
     label = keras.Input((num_classes,), name="class_one_hot")
     plane = layers.Reshape((28, 28, 1))(layers.LeakyReLU(0.2)(layers.Dense(784)(label)))
     x = layers.Concatenate()([image, plane])
     for i, (filters, stride) in enumerate(((128, 2), (128, 2), (64, 1), (64, 1))):
-        x = layers.LeakyReLU(0.2)(layers.Conv2D(filters, 3, strides=stride)(x))
+        x = layers.LeakyReLU(0.2)(layers.Conv2D(_ch(filters, width), 3, strides=stride)(x))
         if i:
             x = layers.BatchNormalization(momentum=0.8)(x)
     logit = layers.Dense(1, name="logit")(layers.Flatten()(x))

@@ -24,14 +24,17 @@ class GAN(keras.Model):
     WGAN's weight clipping: after each critic update every trainable critic weight is clipped to
     [-c, c]; batchnorm moving statistics are not trainable and are left alone), and
     ``frozen_d_in_g_step`` (the book's combined model: D was frozen there, so in the generator
-    update its batchnorm layers used their moving averages; by default D runs in training mode).
+    update its batchnorm layers used their moving averages; by default D runs in training mode), and
+    ``fresh_real_per_d_step`` (the WGAN papers' algorithm: each of the ``d_steps`` updates sees its own
+    real images; the dataset then yields ``d_steps`` x batch images per step, split in order, and the
+    generator's batch is ``g_batch_factor`` x one part).
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  loss: str = "non_saturating", d_steps: int = 1, g_batch_factor: int = 1,
                  label_smoothing: float = 0.0, real_label_flip: float = 0.0, gradient_penalty_weight: float = 0.0,
                  mixed_batches: bool = False, clip_value: float | None = None, frozen_d_in_g_step: bool = False,
-                 seed: int = 0, **kwargs):
+                 fresh_real_per_d_step: bool = False, seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -46,6 +49,7 @@ class GAN(keras.Model):
         self.mixed_batches = mixed_batches
         self.clip_value = clip_value
         self.frozen_d_in_g_step = frozen_d_in_g_step
+        self.fresh_real_per_d_step = fresh_real_per_d_step
         if (label_smoothing or real_label_flip) and loss not in ("minimax", "non_saturating"):
             raise ValueError(f"label_smoothing and real_label_flip need a cross-entropy loss, not {loss!r}")
         self.noise_seed = seed
@@ -129,12 +133,21 @@ class GAN(keras.Model):
         logits = self.discriminate(images, condition)
         return logits[n:], logits[:n]
 
+    def _real_parts(self, real, condition):
+        """The real images (and conditions) for each discriminator update."""
+        if not self.fresh_real_per_d_step:
+            return [real] * self.d_steps, [condition] * self.d_steps
+        parts = tf.split(real, self.d_steps)
+        return parts, (tf.split(condition, self.d_steps) if condition is not None else [None] * self.d_steps)
+
     def train_step(self, data):
-        real, real_condition = self.split_batch(data)
-        batch_size = tf.shape(real)[0]
+        all_real, all_real_condition = self.split_batch(data)
+        real_parts, condition_parts = self._real_parts(all_real, all_real_condition)
+        batch_size = tf.shape(real_parts[0])[0]
 
         # 1. Discriminator: push real logits up and fake logits down, `d_steps` times.
         for i in range(self.d_steps):
+            real, real_condition = real_parts[i], condition_parts[i]
             fake_condition = self.fake_condition(batch_size, 4 * i + 3)
             fake = self.generate_from(self.noise(batch_size, 4 * i), fake_condition)
             with tf.GradientTape() as tape:
@@ -142,7 +155,7 @@ class GAN(keras.Model):
                 d_loss = self.discriminator_loss(real_logits, fake_logits, self._uniform(batch_size, 4 * i + 1))
                 if self.gradient_penalty_weight:
                     alpha = tf.reshape(self._uniform(batch_size, 4 * i + 2), [-1] + [1] * (len(real.shape) - 1))
-                    critic = lambda x, training=True: self.discriminate(x, real_condition, training)  # noqa: E731
+                    critic = lambda x, training=True, c=real_condition: self.discriminate(x, c, training)  # noqa: E731
                     d_loss += self.gradient_penalty_weight * gan_losses.gradient_penalty(critic, real, fake, alpha)
                 scaled = self.d_optimizer.scale_loss(scale_loss(d_loss))
             grads = tape.gradient(scaled, self.discriminator.trainable_variables)
@@ -165,7 +178,8 @@ class GAN(keras.Model):
         # 3. Report running means for the progress bar and History.
         self.d_loss_tracker.update_state(d_loss)
         self.g_loss_tracker.update_state(g_loss)
-        self.d_acc_tracker.update_state(gan_losses.discriminator_accuracy(real_logits, fake_logits))
+        threshold = 0.5 if self.loss_name == "least_squares" else 0.0  # LSGAN regresses to 1 (real) and 0 (fake)
+        self.d_acc_tracker.update_state(gan_losses.discriminator_accuracy(real_logits, fake_logits, threshold))
         return {m.name: m.result() for m in self.metrics}
 
     def generate(self, z) -> tf.Tensor:
