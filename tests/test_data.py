@@ -553,3 +553,13 @@ def test_image_folder_errors(tmp_path, image_folder):
         image_folder_dataset(only_bad, (8, 8), 2)
     with pytest.raises(ValueError, match="fewer than batch_size"):
         image_folder_dataset(image_folder, (8, 8), 4)
+
+
+def test_scale_images_tanh_maps_0_and_255_to_the_ends():
+    import tensorflow as tf
+
+    from gancore.data.arrays import scale_images_tanh
+
+    scaled = scale_images_tanh(tf.constant([[[0, 255], [127, 128]]], tf.uint8)).numpy()
+    assert scaled.shape == (1, 2, 2, 1)
+    np.testing.assert_allclose(scaled[0, :, :, 0], [[-1.0, 1.0], [-1 / 255, 1 / 255]], atol=1e-6)

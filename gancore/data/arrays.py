@@ -14,6 +14,12 @@ def scale_images(batch_uint8: tf.Tensor) -> tf.Tensor:
     return images
 
 
+def scale_images_tanh(batch_uint8: tf.Tensor) -> tf.Tensor:
+    """uint8 images -> float32 in [-1, 1] ((x - 127.5) / 127.5, the book's scaling for tanh generators), with a
+    trailing channel axis added to (N, H, W) input."""
+    return scale_images(batch_uint8) * 2.0 - 1.0
+
+
 def binarise_images(batch_uint8: tf.Tensor, threshold: float) -> tf.Tensor:
     """Pixels ``>= threshold`` (on the 0-255 scale) -> 1.0, others 0.0; float32 with a channel axis."""
     images = tf.cast(tf.cast(batch_uint8, tf.float32) >= threshold, tf.float32)
