@@ -5,14 +5,10 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from gancore.models.layers import scaled_channels
+
 BOOK_CGAN_GENERATOR_PARAMS = 629_448
 BOOK_CGAN_DISCRIMINATOR_PARAMS = 270_641
-
-
-def _ch(channels: int, width: float) -> int:
-    if width <= 0:
-        raise ValueError(f"width must be positive, got {width}")
-    return max(1, round(channels * width))
 
 
 def build_cgan_generator(latent_dim: int = 100, num_classes: int = 10, width: float = 1.0) -> keras.Model:
@@ -26,9 +22,9 @@ def build_cgan_generator(latent_dim: int = 100, num_classes: int = 10, width: fl
     label_map = layers.Reshape((5, 5, 1))(layers.Dense(25, activation="relu")(label))
     x = layers.Concatenate()([noise_map, label_map])
     for filters, kernel in ((64, 5), (64, 7)):
-        x = layers.Conv2DTranspose(_ch(filters, width), kernel, activation="relu")(x)
+        x = layers.Conv2DTranspose(scaled_channels(filters, width), kernel, activation="relu")(x)
         x = layers.BatchNormalization(momentum=0.8)(x)
-    x = layers.Conv2DTranspose(_ch(128, width), 7, activation="relu")(x)
+    x = layers.Conv2DTranspose(scaled_channels(128, width), 7, activation="relu")(x)
     image = layers.Conv2DTranspose(1, 8, activation="tanh", name="image")(x)
     return keras.Model([z, label], image, name="cgan_generator")
 
@@ -42,7 +38,7 @@ def build_cgan_discriminator(num_classes: int = 10, width: float = 1.0) -> keras
     plane = layers.Reshape((28, 28, 1))(layers.LeakyReLU(0.2)(layers.Dense(784)(label)))
     x = layers.Concatenate()([image, plane])
     for i, (filters, stride) in enumerate(((128, 2), (128, 2), (64, 1), (64, 1))):
-        x = layers.LeakyReLU(0.2)(layers.Conv2D(_ch(filters, width), 3, strides=stride)(x))
+        x = layers.LeakyReLU(0.2)(layers.Conv2D(scaled_channels(filters, width), 3, strides=stride)(x))
         if i:
             x = layers.BatchNormalization(momentum=0.8)(x)
     logit = layers.Dense(1, name="logit")(layers.Flatten()(x))

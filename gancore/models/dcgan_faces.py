@@ -17,6 +17,8 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from gancore.models.layers import scaled_channels
+
 LATENT_DIM = 100
 IMAGE_SHAPE = (56, 56, 3)
 
@@ -36,19 +38,12 @@ def _bn(x):
     return layers.BatchNormalization(momentum=0.8)(x)
 
 
-def _ch(channels: int, width: float) -> int:
-    """Channels of a layer scaled by ``width`` (1.0 is the book's network)."""
-    if width <= 0:
-        raise ValueError(f"width must be positive, got {width}")
-    return max(1, round(channels * width))
-
-
 def build_anime_generator(latent_dim: int = LATENT_DIM, width: float = 1.0) -> keras.Model:
     """Experiment 4.2 generator: Dense 3200 -> 5x5x128, three stride-2 3x3 and three stride-1 transposed
     convolutions (4x4, 5x5, 5x5; 'valid'), each ReLU then batchnorm (none after the last), a 3x3 convolution
     to 56x56x3 and tanh. 1,866,499 parameters. ``width`` scales every channel count (same layers, shapes
     and activations; a CPU-sized variant for short runs)."""
-    c = _ch(128, width)
+    c = scaled_channels(128, width)
     z = keras.Input((latent_dim,), name="z")
     x = layers.Dense(5 * 5 * c)(z)
     x = _bn(layers.Activation("relu")(x))
@@ -68,9 +63,9 @@ def build_anime_discriminator(width: float = 1.0) -> keras.Model:
     LeakyReLU(0.2), batchnorm after all but the first, Dense(1) logit. 517,441 parameters. ``width`` scales
     every channel count."""
     image = keras.Input(IMAGE_SHAPE, name="image")
-    x = layers.LeakyReLU(negative_slope=0.2)(layers.Conv2D(_ch(128, width), 3, padding="valid")(image))
+    x = layers.LeakyReLU(negative_slope=0.2)(layers.Conv2D(scaled_channels(128, width), 3, padding="valid")(image))
     for stride in (2, 2, 1, 1):
-        x = layers.Conv2D(_ch(64, width), 5, strides=stride, padding="valid")(x)
+        x = layers.Conv2D(scaled_channels(64, width), 5, strides=stride, padding="valid")(x)
         x = _bn(layers.LeakyReLU(negative_slope=0.2)(x))
     x = layers.Flatten()(x)
     logit = layers.Dense(1, name="logit")(x)
@@ -79,14 +74,14 @@ def build_anime_discriminator(width: float = 1.0) -> keras.Model:
 
 def _faces_generator(latent_dim: int, stride1_blocks: tuple[bool, ...], name: str, width: float = 1.0) -> keras.Model:
     z = keras.Input((latent_dim,), name="z")
-    x = layers.Dense(7 * 7 * _ch(64, width))(z)
+    x = layers.Dense(7 * 7 * scaled_channels(64, width))(z)
     x = _bn(layers.Activation("relu")(x))
-    x = layers.Reshape((7, 7, _ch(64, width)))(x)
+    x = layers.Reshape((7, 7, scaled_channels(64, width)))(x)
     for _ in range(3):  # 7 -> 14 -> 28 -> 56
-        x = layers.Conv2DTranspose(_ch(128, width), 5, strides=2, padding="same")(x)
+        x = layers.Conv2DTranspose(scaled_channels(128, width), 5, strides=2, padding="same")(x)
         x = _bn(layers.Activation("relu")(x))
     for with_bn in stride1_blocks:
-        x = layers.Activation("relu")(layers.Conv2DTranspose(_ch(128, width), 5, padding="same")(x))
+        x = layers.Activation("relu")(layers.Conv2DTranspose(scaled_channels(128, width), 5, padding="same")(x))
         if with_bn:
             x = _bn(x)
     x = layers.Conv2D(3, 3, padding="same")(x)
@@ -115,10 +110,11 @@ def build_faces_discriminator(width: float = 1.0) -> keras.Model:
     a 3x3x64 'valid' convolution to 1x1, LeakyReLU(0.2), batchnorm after all but the first, Dense(1) logit.
     904,961 parameters. ``width`` scales every channel count."""
     image = keras.Input(IMAGE_SHAPE, name="image")
-    x = layers.LeakyReLU(negative_slope=0.2)(layers.Conv2D(_ch(128, width), 5, strides=2, padding="same")(image))
+    x = layers.Conv2D(scaled_channels(128, width), 5, strides=2, padding="same")(image)
+    x = layers.LeakyReLU(negative_slope=0.2)(x)
     for filters, kernel, stride, padding in ((64, 5, 2, "same"), (128, 5, 2, "same"), (64, 5, 1, "same"),
                                              (128, 5, 1, "valid"), (64, 3, 1, "valid")):
-        x = layers.Conv2D(_ch(filters, width), kernel, strides=stride, padding=padding)(x)
+        x = layers.Conv2D(scaled_channels(filters, width), kernel, strides=stride, padding=padding)(x)
         x = _bn(layers.LeakyReLU(negative_slope=0.2)(x))
     x = layers.Flatten()(x)
     logit = layers.Dense(1, name="logit")(x)

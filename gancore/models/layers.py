@@ -91,3 +91,10 @@ class Pack(keras.layers.Layer):
 
     def get_config(self):
         return {**super().get_config(), "m": self.m}
+
+
+def scaled_channels(channels: int, width: float) -> int:
+    """A layer's channel count scaled by ``width`` (1.0: the book's network; used for CPU-sized variants)."""
+    if width <= 0:
+        raise ValueError(f"width must be positive, got {width}")
+    return max(1, round(channels * width))

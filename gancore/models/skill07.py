@@ -11,18 +11,14 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from gancore.models.layers import scaled_channels
+
 WGAN_GENERATOR_PARAMS = 1_079_297
 WGAN_CRITIC_PARAMS = 523_393
 LSGAN_GENERATOR_PARAMS = 1_493_520
 LSGAN_DISCRIMINATOR_PARAMS = 533_505
 WGAN_GP_GENERATOR_PARAMS = 1_028_673
 WGAN_GP_CRITIC_PARAMS = 100_097
-
-
-def _ch(channels: int, width: float) -> int:
-    if width <= 0:
-        raise ValueError(f"width must be positive, got {width}")
-    return max(1, round(channels * width))
 
 
 def _bn(x):
@@ -32,7 +28,7 @@ def _bn(x):
 def build_wgan_generator(latent_dim: int = 100, width: float = 1.0) -> keras.Model:
     """Experiment 7.1: Dense 6272 -> 7x7x128; transposed convolutions 3x3/2 to 14 and 28 (batchnorm, ReLU),
     3x3 at 28 (ReLU), 4x4 to one channel, tanh; all 'same'. 1,079,297 parameters at width 1."""
-    c = _ch(128, width)
+    c = scaled_channels(128, width)
     z = keras.Input((latent_dim,), name="z")
     x = layers.Reshape((7, 7, c))(layers.Dense(7 * 7 * c)(z))
     for _ in range(2):
@@ -46,7 +42,7 @@ def _conv_critic(filters: tuple[int, ...], width: float, name: str) -> keras.Mod
     image = keras.Input((28, 28, 1), name="image")
     x = image
     for i, f in enumerate(filters):
-        x = layers.Conv2D(_ch(f, width), 3, strides=2 if i < 3 else 1, padding="same")(x)
+        x = layers.Conv2D(scaled_channels(f, width), 3, strides=2 if i < 3 else 1, padding="same")(x)
         if i:
             x = _bn(x)
         x = layers.Dropout(0.25)(layers.LeakyReLU(0.2)(x))
@@ -84,10 +80,10 @@ def build_lsgan_discriminator() -> keras.Model:
 def build_wgan_gp_generator(latent_dim: int = 100, width: float = 1.0) -> keras.Model:
     """Experiment 7.3: Dense 6272 -> 7x7x128; transposed convolutions 4x4/2 to 14x14x128 and 28x28x64
     (batchnorm, ReLU), 4x4 to one channel, tanh; 'same'. 1,028,673 parameters at width 1."""
-    c = _ch(128, width)
+    c = scaled_channels(128, width)
     z = keras.Input((latent_dim,), name="z")
     x = layers.Reshape((7, 7, c))(layers.Dense(7 * 7 * c)(z))
-    for filters in (c, _ch(64, width)):
+    for filters in (c, scaled_channels(64, width)):
         x = layers.Activation("relu")(_bn(layers.Conv2DTranspose(filters, 4, strides=2, padding="same")(x)))
     image = layers.Conv2DTranspose(1, 4, padding="same", activation="tanh", name="image")(x)
     return keras.Model(z, image, name="wgan_gp_generator")
@@ -102,7 +98,7 @@ def build_wgan_gp_critic(width: float = 1.0, norm: str = "batch") -> keras.Model
     image = keras.Input((28, 28, 1), name="image")
     x = image
     for i, f in enumerate((16, 32, 64, 128)):
-        x = layers.Conv2D(_ch(f, width), 3, strides=2 if i < 3 else 1, padding="same")(x)
+        x = layers.Conv2D(scaled_channels(f, width), 3, strides=2 if i < 3 else 1, padding="same")(x)
         if i:
             x = layers.LayerNormalization(axis=[1, 2, 3])(x)
         x = layers.Dropout(0.25)(layers.LeakyReLU(0.2)(x))
