@@ -1,0 +1,63 @@
+"""Skill 6 networks (SGAN, InfoGAN, ACGAN): the book's parameter counts, heads and the width option."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from gancore.models import skill06 as m
+
+
+def trainable(model) -> int:
+    return sum(int(np.prod(w.shape)) for w in model.trainable_weights)
+
+
+@pytest.mark.parametrize(
+    "build, total, train, outputs",
+    [
+        (m.build_sgan_generator, 540_097, 536_385, (None, 28, 28, 1)),
+        (m.build_sgan_discriminator, 562_316, 561_292, [(None, 1), (None, 11)]),
+        (m.build_infogan_generator, 531_425, 530_657, (None, 28, 28, 1)),
+        (m.build_acgan_generator, 649_377, 645_665, (None, 28, 28, 1)),
+        (m.build_acgan_discriminator, 561_675, 560_907, [(None, 1), (None, 10)]),
+    ],
+)
+def test_book_counts(build, total, train, outputs):
+    model = build()
+    assert (model.count_params(), trainable(model), model.output_shape) == (total, train, outputs)
+
+
+def test_infogan_d_and_q_share_the_trunk_like_the_books_two_models():
+    both = m.build_infogan_discriminator()
+    d_only = keras.Model(both.input, both.outputs[0])
+    q_only = keras.Model(both.input, both.outputs[1])
+    assert d_only.count_params() == m.INFOGAN_DISCRIMINATOR_PARAMS == 428_929
+    assert q_only.count_params() == m.INFOGAN_Q_NETWORK_PARAMS == 429_514
+    # one model: the trunk once, plus the 65-parameter D head and the 650-parameter Q head
+    assert both.count_params() == 428_929 - 65 + 65 + 650
+
+
+def test_paper_infogan_adds_two_continuous_codes():
+    # the code input grows 10 -> 12 (Dense 32: +2 x 32 weights); Q's head 64 -> 12 (+2 x 65)
+    g = m.build_infogan_generator(continuous=2)
+    d = m.build_infogan_discriminator(continuous=2)
+    assert g.count_params() == 531_425 + 2 * 32
+    assert d.output_shape == [(None, 1), (None, 12)]
+    assert d.count_params() == 429_579 + 2 * 65
+
+
+def test_width_quarter_sgan_generator_by_hand():
+    # width 1/4: Dense 100 -> 5*5*16 (40,400) + BN 1,600; ConvT 3x3/2 16->32 (4,640) + BN 128;
+    # ConvT 3x3/2 32->32 (9,248) + BN 128; ConvT 3x3 32->32 (9,248); ConvT 4x4 32->1 (513)
+    g = m.build_sgan_generator(width=0.25)
+    assert g.count_params() == 40_400 + 1_600 + 4_640 + 128 + 9_248 + 128 + 9_248 + 513
+    assert g.output_shape == (None, 28, 28, 1)
+
+
+def test_heads_return_logits_not_probabilities():
+    d = m.build_acgan_discriminator(width=0.25)
+    real_fake, classes = d(np.zeros((2, 28, 28, 1), "float32") + 5.0, training=False)
+    assert all(layer.get_config().get("activation", "linear") == "linear"
+               for layer in d.layers if layer.name in ("real_fake", "classes"))
+    assert real_fake.shape == (2, 1) and classes.shape == (2, 10)
