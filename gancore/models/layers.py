@@ -98,3 +98,8 @@ def scaled_channels(channels: int, width: float) -> int:
     if width <= 0:
         raise ValueError(f"width must be positive, got {width}")
     return max(1, round(channels * width))
+
+
+def book_batchnorm(x):
+    """The book's batchnorm (momentum 0.8, used by every Skill 6 and 7 network) applied to ``x``."""
+    return keras.layers.BatchNormalization(momentum=0.8)(x)

@@ -13,6 +13,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from gancore.models.layers import book_batchnorm as _bn
 from gancore.models.layers import scaled_channels
 
 SGAN_GENERATOR_PARAMS = 540_097
@@ -22,10 +23,6 @@ INFOGAN_DISCRIMINATOR_PARAMS = 428_929
 INFOGAN_Q_NETWORK_PARAMS = 429_514
 ACGAN_GENERATOR_PARAMS = 649_377
 ACGAN_DISCRIMINATOR_PARAMS = 561_675
-
-
-def _bn(x):
-    return layers.BatchNormalization(momentum=0.8)(x)
 
 
 def _generator_trunk(x, width: float, batchnorm_after_dense: bool, batchnorm_at_25: bool):

@@ -11,6 +11,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
+from gancore.models.layers import book_batchnorm as _bn
 from gancore.models.layers import scaled_channels
 
 WGAN_GENERATOR_PARAMS = 1_079_297
@@ -19,10 +20,6 @@ LSGAN_GENERATOR_PARAMS = 1_493_520
 LSGAN_DISCRIMINATOR_PARAMS = 533_505
 WGAN_GP_GENERATOR_PARAMS = 1_028_673
 WGAN_GP_CRITIC_PARAMS = 100_097
-
-
-def _bn(x):
-    return layers.BatchNormalization(momentum=0.8)(x)
 
 
 def build_wgan_generator(latent_dim: int = 100, width: float = 1.0) -> keras.Model:
