@@ -48,6 +48,20 @@ def least_squares_generator_loss(fake):
     return 0.5 * ops.mean(ops.square(fake - 1.0))
 
 
+def least_squares_pm1_discriminator_loss(real, fake):
+    """Least squares with targets +1 (real) and -1 (fake), no 1/2: E[(D(x) - 1)^2] + E[(D(G(z)) + 1)^2].
+
+    The "Simple GAN" of seed S4 (a GAN course assignment), whose discriminator ends in tanh, so its
+    outputs live in [-1, 1] and the targets are the two ends of that range.
+    """
+    return ops.mean(ops.square(real - 1.0)) + ops.mean(ops.square(fake + 1.0))
+
+
+def least_squares_pm1_generator_loss(fake):
+    """The generator side of :func:`least_squares_pm1_discriminator_loss`: E[(D(G(z)) - 1)^2]."""
+    return ops.mean(ops.square(fake - 1.0))
+
+
 def wasserstein_critic_loss(real, fake):
     """E[f(G(z))] - E[f(x)], minimised by the critic."""
     return ops.mean(fake) - ops.mean(real)
@@ -88,10 +102,88 @@ def gradient_penalty(critic, real, fake, alpha):
     return tf.reduce_mean(tf.square(norms - 1.0))
 
 
+def categorical_code_loss(one_hot, logits):
+    """InfoGAN's information loss for a categorical code: E[-log Q(c | G(z, c))], the softmax
+    cross-entropy between the sampled one-hot code and Q's logits (mean over the batch).
+
+    Minimising it maximises the variational lower bound on I(c; G(z, c)) up to the constant H(c)
+    (ln K for a uniform K-way code): a Q that guesses uniformly scores ln K.
+    """
+    log_probs = logits - ops.logsumexp(logits, axis=-1, keepdims=True)
+    return -ops.mean(ops.sum(one_hot * log_probs, axis=-1))
+
+
+def gaussian_code_loss(codes, means):
+    """InfoGAN's information loss for continuous codes with a fixed-variance (sigma = 1) Gaussian Q:
+    -log N(c; mu, 1) without the constant 0.5 ln(2 pi), i.e. 0.5 (c - mu)^2 summed over the codes and
+    averaged over the batch."""
+    return ops.mean(0.5 * ops.sum(ops.square(codes - means), axis=-1))
+
+
+def class_cross_entropy(logits, one_hot):
+    """Per-example softmax cross-entropy -sum_k y_k log softmax(l)_k = logsumexp(l) - y . l (shape [N])."""
+    return ops.logsumexp(logits, axis=-1) - ops.sum(one_hot * logits, axis=-1)
+
+
+def class_accuracy(logits, one_hot):
+    """Share of examples whose largest logit is the labelled class."""
+    return ops.mean(ops.cast(ops.argmax(logits, axis=-1) == ops.argmax(one_hot, axis=-1), "float32"))
+
+
+def acgan_discriminator_loss(real_logits, fake_logits, real_class_logits, fake_class_logits, real_classes,
+                             fake_classes, source_weight: float = 0.5, class_weight: float = 0.5,
+                             label_smoothing: float = 0.0):
+    """ACGAN's discriminator loss as the book's two-output Keras model computes it on one batch of reals and fakes.
+
+    ``source_weight`` x the binary cross-entropy of the real/fake logit (reals 1, fakes 0) plus ``class_weight`` x
+    the softmax cross-entropy of the class logits, each averaged over *all* images of the batch. The class target
+    of a fake is the class the generator was asked for, so the class term covers reals and fakes as L_c does.
+    With the book's weights 0.5/0.5 and logits of 0 it is 0.5 ln 2 + 0.5 ln 10. ``label_smoothing`` s sets the
+    real target to 1 - s (one-sided; the book used 1).
+    """
+    source = ops.concatenate([ops.reshape(sigmoid_cross_entropy(real_logits, 1.0 - label_smoothing), [-1]),
+                              ops.reshape(sigmoid_cross_entropy(fake_logits, 0.0), [-1])], 0)
+    classes = ops.concatenate([class_cross_entropy(real_class_logits, real_classes),
+                               class_cross_entropy(fake_class_logits, fake_classes)], 0)
+    return source_weight * ops.mean(source) + class_weight * ops.mean(classes)
+
+
+def acgan_generator_loss(fake_logits, fake_class_logits, fake_classes, source_weight: float = 1.0,
+                         class_weight: float = 1.0):
+    """ACGAN's generator loss: -log D(G(z, c)) (non-saturating) plus -log P(C = c | G(z, c)), weights 1:1 as in
+    the book's combined model. Minimising it is the non-saturating form of maximising L_c - L_s."""
+    return (source_weight * ops.mean(sigmoid_cross_entropy(fake_logits, 1.0))
+            + class_weight * ops.mean(class_cross_entropy(fake_class_logits, fake_classes)))
+
+
+def sparse_softmax_cross_entropy(logits, labels):
+    """Per-example -log softmax(logits)[label] for integer ``labels`` (Keras' sparse categorical CE on logits)."""
+    log_probs = logits - ops.logsumexp(logits, axis=-1, keepdims=True)
+    one_hot = ops.one_hot(ops.cast(labels, "int32"), ops.shape(logits)[-1], dtype=log_probs.dtype)
+    return -ops.sum(one_hot * log_probs, axis=-1)
+
+
+def real_logit_from_class_logits(class_logits):
+    """The real-vs-fake logit of a K+1-way classifier whose last class is 'fake' (Salimans et al. 2016).
+
+    With p(fake | x) = softmax(l)[K], log p(real) - log p(fake) = logsumexp(l_0..l_{K-1}) - l_K, so
+    ``sigmoid`` of this logit is 1 - p(fake | x) and the usual sigmoid cross-entropy on it is the K+1
+    softmax's unsupervised loss. Fixing l_K = 0 gives the paper's D(x) = Z(x) / (Z(x) + 1).
+    """
+    return ops.logsumexp(class_logits[..., :-1], axis=-1) - class_logits[..., -1]
+
+
+def feature_matching_loss(real_features, fake_features):
+    """Salimans et al.'s generator loss ||E f(x) - E f(G(z))||^2 on a discriminator layer, averaged over
+    the features (mean squared difference of the two batch means)."""
+    return ops.mean(ops.square(ops.mean(real_features, axis=0) - ops.mean(fake_features, axis=0)))
+
+
 LOSSES = {
     "minimax": (minimax_discriminator_loss, minimax_generator_loss),
     "non_saturating": (minimax_discriminator_loss, non_saturating_generator_loss),
     "least_squares": (least_squares_discriminator_loss, least_squares_generator_loss),
+    "least_squares_pm1": (least_squares_pm1_discriminator_loss, least_squares_pm1_generator_loss),
     "wasserstein": (wasserstein_critic_loss, wasserstein_generator_loss),
     "hinge": (hinge_discriminator_loss, wasserstein_generator_loss),
 }
