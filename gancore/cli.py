@@ -6,7 +6,8 @@ import argparse
 import sys
 
 
-def main(argv: list[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The ``gancore`` command line: run, site, list, notebooks and train."""
     parser = argparse.ArgumentParser(prog="gancore", description="Run and inspect the GAN course.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="execute chapters with papermill, write the run report, build the site")
@@ -23,7 +24,11 @@ def main(argv: list[str] | None = None) -> int:
     nb.add_argument("--executed", default="_build/smoke", help="folder of executed copies (for refresh)")
     nb.add_argument("--chapters", nargs="*", default=None, help="chapter ids (default: all)")
     add_train_parser(sub)
-    args = parser.parse_args(argv)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
     if args.command == "train":
         return train_command(args)
 
@@ -62,10 +67,17 @@ def add_train_parser(sub) -> None:
                            "larger --steps to train further.")
     train.add_argument("--data", required=True, help="folder of .jpg/.png/.gif/.bmp images (searched recursively)")
     train.add_argument("--out", required=True, help="output folder (created)")
-    train.add_argument("--model", default="wgan-gp", choices=["wgan-gp", "wgan", "dcgan"])
-    train.add_argument("--image-size", type=int, default=64, help="images are resized on the fly to this square size")
+    train.add_argument("--model", default="wgan-gp", choices=["wgan-gp", "wgan", "dcgan"],
+                       help="loss and optimizer defaults: wgan-gp (Adam 1e-4, betas 0/0.9, penalty 10), "
+                       "wgan (RMSprop 5e-5, clip 0.01), dcgan (Adam 2e-4, beta_1 0.5)")
+    train.add_argument("--arch", default="default", choices=["default", "s1", "s2", "s3"],
+                       help="networks: default (DCGAN-style, any size s*2^k, tanh); the seed projects' s1 (48x48, "
+                       "conv+ReLU critic with Dense 150/50, z 15), s2 (64x64, BN-ReLU-ConvT blocks, sigmoid, "
+                       "noise 128) or s3 (64x64 DCGAN style, sigmoid, z 100; --critic-norm batch or layer)")
+    train.add_argument("--image-size", type=int, default=None,
+                       help="images are resized on the fly to this square size (default: the arch's, else 64)")
     train.add_argument("--channels", type=int, default=3, choices=[1, 3])
-    train.add_argument("--latent-dim", type=int, default=128)
+    train.add_argument("--latent-dim", type=int, default=None, help="noise size (default: the arch's, else 128)")
     train.add_argument("--batch-size", type=int, default=64)
     train.add_argument("--steps", type=int, default=2000, help="generator updates in total")
     train.add_argument("--steps-per-epoch", type=int, default=100, help="steps between checkpoints and logs")
@@ -73,23 +85,72 @@ def add_train_parser(sub) -> None:
     train.add_argument("--gp-weight", type=float, default=None, help="WGAN-GP penalty weight (lambda)")
     train.add_argument("--clip-value", type=float, default=None, help="WGAN weight clipping bound")
     train.add_argument("--critic-norm", default=None, choices=["batch", "layer", "none"])
+    train.add_argument("--allow-batchnorm-critic", action="store_true",
+                       help="let WGAN-GP train a batchnorm critic anyway (to compare with a project that did)")
     train.add_argument("--g-lr", type=float, default=None, help="generator learning rate")
     train.add_argument("--d-lr", type=float, default=None, help="critic learning rate")
+    train.add_argument("--beta-1", type=float, default=None, help="Adam's beta_1 for both optimizers")
+    train.add_argument("--beta-2", type=float, default=None, help="Adam's beta_2 for both optimizers")
     for which in ("g", "d"):
         train.add_argument(f"--{which}-schedule", default="constant",
                            help="constant, step:FACTOR:EPOCHS (e.g. step:0.1:50) or linear[:EPOCHS]")
-    train.add_argument("--width", type=int, default=64, help="filters of the widest/narrowest layer")
-    train.add_argument("--save-every", type=int, default=1, help="epochs between sample grids and weight files")
+    train.add_argument("--width", type=int, default=64,
+                       help="filters of the narrowest layer (default arch); seed archs scale channels by width/64")
+    train.add_argument("--save-every", type=int, default=1,
+                       help="epochs between sample grids, generator weights and full checkpoints")
+    train.add_argument("--frame-every", type=int, default=0,
+                       help="also render one fixed noise vector every N steps into frames.gif (0: off)")
+    train.add_argument("--no-fresh-real", dest="fresh_real", action="store_false",
+                       help="reuse one real batch for all critic updates of a step (default: a new one for each)")
+    train.add_argument("--cache-mb", type=int, default=512,
+                       help="decode the whole folder into memory when it fits in this many MB (0: always stream)")
+    train.add_argument("--progress", default="bar", choices=["bar", "epoch", "none"],
+                       help="a progress bar per epoch, one line per epoch, or silence")
     train.add_argument("--seed", type=int, default=0)
 
 
-def train_command(args) -> int:
+PROGRESS = {"bar": 1, "epoch": 2, "none": 0}  # --progress -> Keras' fit(verbose=...)
+
+
+def config_from_args(args):
+    """The :class:`gancore.trainer.TrainConfig` of parsed ``gancore train`` arguments."""
     from pathlib import Path
 
     from gancore import trainer
 
-    options = {k: v for k, v in vars(args).items() if k != "command"}
-    config = trainer.TrainConfig(**{**options, "data": Path(args.data), "out": Path(args.out)})
+    options = {k: v for k, v in vars(args).items() if k not in ("command", "progress")}
+    return trainer.TrainConfig(**{**options, "data": Path(args.data), "out": Path(args.out),
+                                  "verbose": PROGRESS[args.progress]})
+
+
+def train_command_line(config) -> str:
+    """The ``gancore train`` command that runs ``config`` (options left at their defaults are omitted)."""
+    import dataclasses
+    import shlex
+
+    from gancore import trainer
+
+    defaults = trainer.TrainConfig(data=config.data, out=config.out)
+    parts = ["gancore", "train", "--data", str(config.data), "--out", str(config.out)]
+    for item in dataclasses.fields(config):
+        name, value = item.name, getattr(config, item.name)
+        if name in ("data", "out", "extra") or value == getattr(defaults, name):
+            continue
+        if name == "verbose":
+            parts += ["--progress", {v: k for k, v in PROGRESS.items()}.get(value, "bar")]
+        elif name == "fresh_real":
+            parts.append("--no-fresh-real")
+        elif isinstance(value, bool):
+            parts.append("--" + name.replace("_", "-"))
+        else:
+            parts += ["--" + name.replace("_", "-"), str(value)]
+    return shlex.join(parts)
+
+
+def train_command(args) -> int:
+    from gancore import trainer
+
+    config = config_from_args(args)
     try:
         result = trainer.train(config)
     except trainer.TrainError as error:

@@ -2,8 +2,12 @@
 
 One call of :func:`train` builds the data stream, the networks, two optimizers with their own
 learning-rate schedules and the callbacks, then runs ``fit()``. Everything lands in ``out``: sample
-grids of fixed latent vectors and their GIF, the loss log and plot, generator weights every few
-epochs, the final generator, and a backup from which an interrupted (or finished) run continues.
+grids of fixed latent vectors and their GIF, the loss log and plot, generator weights and a full
+checkpoint (both networks, both optimizers, the step) every few epochs, the final generator and critic,
+and a backup from which an interrupted (or finished) run continues.
+
+``arch`` picks the networks: ``default`` (DCGAN-style, any size ``s * 2^k``, data in [-1, 1]) or the
+seed projects' own (``s1``: 48x48, ``s2`` and ``s3``: 64x64; see :mod:`gancore.models.wgan_projects`).
 """
 
 from __future__ import annotations
@@ -28,6 +32,11 @@ MODELS = {
 }
 
 
+ARCHS = ("default", "s1", "s2", "s3")
+DEFAULT_IMAGE_SIZE = 64
+DEFAULT_LATENT_DIM = 128
+
+
 class TrainError(ValueError):
     """A bad option or data folder for ``gancore train``; the message says what to change."""
 
@@ -39,9 +48,9 @@ class TrainConfig:
     data: Path
     out: Path
     model: str = "wgan-gp"
-    image_size: int = 64
+    image_size: int | None = None
     channels: int = 3
-    latent_dim: int = 128
+    latent_dim: int | None = None
     batch_size: int = 64
     steps: int = 2000
     steps_per_epoch: int = 100
@@ -59,30 +68,93 @@ class TrainConfig:
     seed: int = 0
     verbose: int | str = "auto"
     extra: dict = field(default_factory=dict)
+    arch: str = "default"
+    beta_1: float | None = None
+    beta_2: float | None = None
+    fresh_real: bool = True
+    allow_batchnorm_critic: bool = False
+    frame_every: int = 0
+    cache_mb: int = 512
 
     def resolved(self, key: str):
         value = getattr(self, key)
         return MODELS[self.model].get(key) if value is None else value
 
+    def arch_info(self) -> dict:
+        """The seed architecture's entry (native size, data range, builders); {} for ``default``."""
+        from gancore.models.wgan_projects import ARCHITECTURES
+
+        return ARCHITECTURES.get(self.arch, {})
+
+    @property
+    def size(self) -> int:
+        """The image size: ``image_size``, else the architecture's native size, else 64."""
+        return self.image_size or self.arch_info().get("image_size", DEFAULT_IMAGE_SIZE)
+
+    @property
+    def latent(self) -> int:
+        """The latent size: ``latent_dim``, else the seed architecture's, else 128."""
+        return self.latent_dim or self.arch_info().get("latent_dim", DEFAULT_LATENT_DIM)
+
+    @property
+    def value_range(self) -> tuple[float, float]:
+        """The range of the data and of the generator's output: [-1, 1] (tanh) or [0, 1] (sigmoid)."""
+        return self.arch_info().get("value_range", (-1.0, 1.0))
+
+    @property
+    def critic_norm_used(self) -> str:
+        """The critic's normalisation actually built (the seed S1/S2 critics have none)."""
+        norms = self.arch_info().get("norms")
+        return "none" if norms == ("none",) else self.resolved("critic_norm")
+
     def check(self) -> None:
         if self.model not in MODELS:
             raise TrainError(f"Unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
-        for name in ("steps", "steps_per_epoch", "batch_size", "latent_dim", "save_every", "width", "samples"):
+        if self.arch not in ARCHS:
+            raise TrainError(f"Unknown --arch {self.arch!r}; choose one of {', '.join(ARCHS)}")
+        if self.cache_mb < 0:
+            raise TrainError(f"--cache-mb must be 0 (always stream) or more, got {self.cache_mb}")
+        for name in ("steps", "steps_per_epoch", "batch_size", "save_every", "width", "samples"):
             if getattr(self, name) < 1:
                 raise TrainError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        for name in ("image_size", "latent_dim"):
+            if getattr(self, name) is not None and getattr(self, name) < 1:
+                raise TrainError(f"--{name.replace('_', '-')} must be at least 1, got {getattr(self, name)}")
+        if self.frame_every < 0:
+            raise TrainError(f"--frame-every must be 0 (off) or a number of steps, got {self.frame_every}")
         if self.steps % self.steps_per_epoch:
             raise TrainError(f"--steps {self.steps} must be a multiple of --steps-per-epoch {self.steps_per_epoch}")
         if self.channels not in (1, 3):
             raise TrainError(f"--channels must be 1 or 3, got {self.channels}")
-        if self.model == "wgan-gp" and self.resolved("critic_norm") == "batch":
+        info = self.arch_info()
+        if info:
+            if self.image_size is not None and self.image_size != info["image_size"]:
+                raise TrainError(f"--arch {self.arch} makes {info['image_size']}x{info['image_size']} images: "
+                                 f"use --image-size {info['image_size']} (or leave it out); the images are "
+                                 "resized to it on the fly")
+            if self.channels != 3:
+                raise TrainError(f"--arch {self.arch} makes colour images: use --channels 3")
+            if self.critic_norm is not None and self.critic_norm not in info["norms"]:
+                raise TrainError(f"--arch {self.arch}'s critic has no normalisation layers to choose: "
+                                 f"leave out --critic-norm (allowed: {', '.join(info['norms'])})")
+        if (self.model == "wgan-gp" and self.critic_norm_used == "batch" and not self.allow_batchnorm_critic):
             raise TrainError("WGAN-GP penalises each example's gradient, which batchnorm mixes across the batch: "
-                             "use --critic-norm layer or none")
-        from gancore.models.image_gan import upsampling_plan
+                             "use --critic-norm layer or none (or --allow-batchnorm-critic to train it anyway, "
+                             "e.g. to compare with a project that did)")
+        if MODELS[self.model]["optimizer"] != "adam" and (self.beta_1 is not None or self.beta_2 is not None):
+            raise TrainError(f"--beta-1/--beta-2 set Adam's betas, but --model {self.model} uses "
+                             f"{MODELS[self.model]['optimizer']}")
+        for name in ("beta_1", "beta_2"):
+            value = getattr(self, name)
+            if value is not None and not 0.0 <= value < 1.0:
+                raise TrainError(f"--{name.replace('_', '-')} must be in [0, 1), got {value}")
+        if not info:
+            from gancore.models.image_gan import upsampling_plan
 
-        try:
-            upsampling_plan(self.image_size)
-        except ValueError as err:
-            raise TrainError(f"--image-size: {err}") from None
+            try:
+                upsampling_plan(self.size)
+            except ValueError as err:
+                raise TrainError(f"--image-size: {err}") from None
         for which in ("g_schedule", "d_schedule"):
             parse_schedule(getattr(self, which), 1.0, 1)
 
@@ -134,48 +206,88 @@ def current_rate(optimizer) -> float:
 
 
 class LearningRateLog(keras.callbacks.Callback):
-    """Adds both optimizers' current learning rates to the logs (and so to History and the CSV log)."""
+    """Adds both optimizers' learning rates during the epoch to the logs (so to History, CSV and the progress line).
+
+    The rates are read when the epoch begins: at its end a staircase schedule may already show the next
+    epoch's rate (its boundary falls on the last update), which would label the epoch wrongly.
+    """
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._rates = {"d_lr": current_rate(self.model.d_optimizer), "g_lr": current_rate(self.model.g_optimizer)}
 
     def on_epoch_end(self, epoch, logs=None):
         if logs is not None:
-            logs["d_lr"] = current_rate(self.model.d_optimizer)
-            logs["g_lr"] = current_rate(self.model.g_optimizer)
+            logs.update(self._rates)
 
 
 class GeneratorSnapshots(keras.callbacks.Callback):
-    """Saves the generator's weights every ``every`` epochs as ``generator_step<N>.weights.h5``."""
+    """Every ``every`` epochs: the generator's weights as ``generator_step<N>.weights.h5`` and, with
+    ``checkpoints``, a full checkpoint ``step<N>.weights.h5`` there (both networks, both optimizers with
+    their slots and iteration counters, so the step; load it with :func:`load_checkpoint`)."""
 
-    def __init__(self, folder: Path, every: int, steps_per_epoch: int):
+    def __init__(self, folder: Path, every: int, steps_per_epoch: int, checkpoints: Path | None = None):
         super().__init__()
         self.folder, self.every, self.steps_per_epoch = folder, every, steps_per_epoch
+        self.checkpoints = checkpoints
 
     def on_epoch_end(self, epoch, logs=None):
         if (epoch + 1) % self.every == 0:
+            step = (epoch + 1) * self.steps_per_epoch
             self.folder.mkdir(parents=True, exist_ok=True)
-            self.model.generator.save_weights(self.folder / f"generator_step{(epoch + 1) * self.steps_per_epoch}"
-                                              ".weights.h5")
+            self.model.generator.save_weights(self.folder / f"generator_step{step}.weights.h5")
+            if self.checkpoints is not None:
+                self.checkpoints.mkdir(parents=True, exist_ok=True)
+                self.model.save_weights(self.checkpoints / f"step{step}.weights.h5")
+
+
+class StepFrames(keras.callbacks.Callback):
+    """Every ``every`` training steps, render fixed latent vectors and save ``step_<N>.png`` in ``folder``
+    (for a GIF of one noise vector over training, as seed S2 promised)."""
+
+    def __init__(self, render, folder: Path, every: int):
+        super().__init__()
+        self.render, self.folder, self.every = render, Path(folder), every
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = int(self.model.step_counter().numpy())
+        if step % self.every == 0:
+            from gancore import plots
+
+            self.folder.mkdir(parents=True, exist_ok=True)
+            plots.save_image(plots.image_grid(self.render()), self.folder / f"step_{step:06d}.png")
 
 
 def make_optimizer(config: TrainConfig, rate, which: str):
     settings = MODELS[config.model]
     if settings["optimizer"] == "rmsprop":
         return keras.optimizers.RMSprop(rate, name=f"{which}_rmsprop")
-    return keras.optimizers.Adam(rate, beta_1=settings["beta_1"], beta_2=settings["beta_2"], name=f"{which}_adam")
+    return keras.optimizers.Adam(rate, beta_1=config.resolved("beta_1"), beta_2=config.resolved("beta_2"),
+                                 name=f"{which}_adam")
+
+
+def build_networks(config: TrainConfig) -> tuple[keras.Model, keras.Model]:
+    """(generator, critic) for ``config.arch``; seed architectures scale their channels by ``width / 64``."""
+    info = config.arch_info()
+    if info:
+        scale = config.width / 64
+        return info["generator"](config.latent, scale), info["critic"](config.critic_norm_used, scale)
+    from gancore.models.image_gan import build_image_critic, build_image_generator
+
+    return (build_image_generator(config.size, config.latent, config.channels, config.width),
+            build_image_critic(config.size, config.channels, config.width, config.resolved("critic_norm")))
 
 
 def build_gan(config: TrainConfig):
     """The networks, the ``GAN`` model and its two optimizers (schedules counted per optimizer)."""
-    from gancore.models.image_gan import build_image_critic, build_image_generator
     from gancore.training.gan import GAN
 
     settings = MODELS[config.model]
     keras.utils.set_random_seed(config.seed)
-    generator = build_image_generator(config.image_size, config.latent_dim, config.channels, config.width)
-    critic = build_image_critic(config.image_size, config.channels, config.width, config.resolved("critic_norm"))
+    generator, critic = build_networks(config)
     critic_steps = config.resolved("critic_steps")
-    gan = GAN(generator, critic, latent_dim=config.latent_dim, loss=settings["loss"], d_steps=critic_steps,
+    gan = GAN(generator, critic, latent_dim=config.latent, loss=settings["loss"], d_steps=critic_steps,
               gradient_penalty_weight=config.resolved("gp_weight") or 0.0, clip_value=config.resolved("clip_value"),
-              seed=config.seed)
+              fresh_real_per_d_step=config.fresh_real and critic_steps > 1, seed=config.seed)
     epochs = config.steps // config.steps_per_epoch
     d_rate = parse_schedule(config.d_schedule, config.d_lr or settings["learning_rate"],
                             config.steps_per_epoch * critic_steps, epochs)
@@ -184,6 +296,56 @@ def build_gan(config: TrainConfig):
     gan.compile(d_optimizer=make_optimizer(config, d_rate, "critic"),
                 g_optimizer=make_optimizer(config, g_rate, "generator"))
     return gan
+
+
+def load_checkpoint(config: TrainConfig, path: str | Path):
+    """A GAN built for ``config`` with a saved checkpoint loaded: both networks, both optimizers, the step.
+
+    Keras 3 optimizers create their slots when built (``GAN.compile`` builds both), so the saved slots
+    load directly; no zero-gradient step is needed first (the trick seed S1 relied on).
+    """
+    gan = build_gan(config)
+    gan.load_weights(path)
+    return gan
+
+
+def decode_folder(files: list[Path], size: int, value_range: tuple[float, float], channels: int):
+    """All images decoded, resized and scaled exactly as the streaming pipeline does: (N, size, size, channels)."""
+    import tensorflow as tf
+
+    from gancore.data.folders import _scaler
+
+    scale = _scaler(value_range)
+
+    def load(path):
+        image = tf.io.decode_image(tf.io.read_file(path), channels=channels, expand_animations=False)
+        image.set_shape([None, None, channels])
+        return scale(tf.image.resize(tf.cast(image, tf.float32), (size, size), antialias=True))
+
+    paths = tf.data.Dataset.from_tensor_slices([str(f) for f in files])
+    batches = paths.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True).batch(256)
+    return tf.concat(list(batches), axis=0)
+
+
+def step_indexed_cached_dataset(table, batch_size: int, seed: int, start_step: int, num_steps: int):
+    """The batches of :func:`gancore.data.folders.step_indexed_folder_dataset` drawn from decoded images in memory.
+
+    Item ``i`` (the i-th image of the run) is image ``stateless_uniform(seed=(seed, i))`` in both, so
+    a run gives the same batches whichever way the images are read (decoding once is much faster
+    for a small folder, where every image is drawn many times).
+    """
+    import tensorflow as tf
+
+    count = int(table.shape[0])
+
+    def pick(item):
+        index = tf.random.stateless_uniform([], seed=tf.stack([tf.constant(seed, tf.int64), item]), minval=0,
+                                            maxval=count, dtype=tf.int64, alg="philox")
+        return tf.gather(table, index)
+
+    items = tf.data.Dataset.range(start_step * batch_size, (start_step + num_steps) * batch_size)
+    images = items.map(pick, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
+    return images.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
 
 
 @dataclass
@@ -196,6 +358,7 @@ class TrainResult:
     images: int
     skipped: int
     history: dict
+    model: object = None  # the trained GAN (generator, discriminator, both optimizers)
 
 
 def train(config: TrainConfig, callbacks: list | None = None) -> TrainResult:
@@ -232,25 +395,43 @@ def train(config: TrainConfig, callbacks: list | None = None) -> TrainResult:
     if start_step:
         print(f"Resuming from step {start_step} (backup in {backup})")
 
-    def make_dataset(start, n):
-        return step_indexed_folder_dataset(report.files, (config.image_size, config.image_size), config.batch_size,
-                                           config.seed, start, n, value_range=(-1.0, 1.0), channels=config.channels)
+    # each step draws critic_steps batches when every critic update sees its own real images
+    real_per_step = config.batch_size * (gan.d_steps if gan.fresh_real_per_d_step else 1)
 
-    fixed_z = tf.constant(np.random.default_rng(config.seed).normal(size=(config.samples, config.latent_dim)),
+    decoded_mb = report.usable * config.size**2 * config.channels * 4 / 2**20
+    table = None
+    if decoded_mb <= config.cache_mb:  # small folder: decode every image once and draw from memory
+        table = decode_folder(report.files, config.size, config.value_range, config.channels)
+        print(f"Decoded {report.usable} images into memory ({decoded_mb:.0f} MB <= --cache-mb {config.cache_mb})")
+
+    def make_dataset(start, n):
+        if table is not None:
+            return step_indexed_cached_dataset(table, real_per_step, config.seed, start, n)
+        return step_indexed_folder_dataset(report.files, (config.size, config.size), real_per_step,
+                                           config.seed, start, n, value_range=config.value_range,
+                                           channels=config.channels)
+
+    fixed_z = tf.constant(np.random.default_rng(config.seed).normal(size=(config.samples, config.latent)),
                           tf.float32)
+    low, high = config.value_range
+
+    def render(z=fixed_z):
+        return (gan.generator(z, training=False).numpy() - low) / (high - low)
+
     samples = out / "samples"
-    grid = SampleGrid(lambda: (gan.generator(fixed_z, training=False).numpy() + 1.0) / 2.0, every=config.save_every,
-                      folder=samples, gif_name=None, at_start=not start_step)  # the GIF covers all sessions
+    grid = SampleGrid(render, every=config.save_every, folder=samples, gif_name=None,
+                      at_start=not start_step)  # the GIF covers all sessions
     csv = keras.callbacks.CSVLogger(str(out / "losses.csv"), append=bool(start_step))
+    extra = [StepFrames(lambda: render(fixed_z[:1]), out / "frames", config.frame_every)] if config.frame_every else []
+    snapshots = GeneratorSnapshots(out / "weights", config.save_every, config.steps_per_epoch, out / "checkpoints")
     history = fit_steps(gan, make_dataset, config.steps, config.steps_per_epoch,
-                        callbacks=[LearningRateLog(), grid, GeneratorSnapshots(out / "weights", config.save_every,
-                                                                               config.steps_per_epoch), csv,
-                                   *(callbacks or [])],
+                        callbacks=[LearningRateLog(), grid, snapshots, csv, *extra, *(callbacks or [])],
                         backup_dir=backup, verbose=config.verbose, keep_backup=True)
     gan.generator.save(out / "generator.keras")
+    gan.discriminator.save(out / "critic.keras")
     write_run_figures(out, config.steps_per_epoch, plots)
     return TrainResult(out, start_step, int(gan.g_optimizer.iterations.numpy()), report.usable, len(report.skipped),
-                       history.history)
+                       history.history, gan)
 
 
 def write_run_figures(out: Path, steps_per_epoch: int, plots) -> None:
@@ -267,7 +448,8 @@ def write_run_figures(out: Path, steps_per_epoch: int, plots) -> None:
         series = {key: [float(r[key]) for r in rows] for key in ("d_loss", "g_loss") if key in rows[0]}
         plots.plot_losses(series, list(series), steps_per_point=steps_per_epoch, path=out / "losses.png",
                           title="Critic and generator losses over the whole run")
-    frames = sorted((out / "samples").glob("epoch_*.png"))
-    if len(frames) > 1:
-        plots.save_gif([iio.imread(f) / 255.0 for f in frames], out / "samples.gif", scale=1,
-                       labels=[f.stem for f in frames])
+    for folder, pattern, gif in (("samples", "epoch_*.png", "samples.gif"), ("frames", "step_*.png", "frames.gif")):
+        frames = sorted((out / folder).glob(pattern))
+        if len(frames) > 1:
+            plots.save_gif([iio.imread(f) / 255.0 for f in frames], out / gif, scale=1 if folder == "samples" else 2,
+                           labels=[f.stem for f in frames])
