@@ -5,6 +5,7 @@ from __future__ import annotations
 import keras
 import tensorflow as tf
 
+from gancore import latent_priors
 from gancore import losses as gan_losses
 from gancore.training.distribute import scale_loss, step_noise, with_loss_scaling
 
@@ -27,14 +28,16 @@ class GAN(keras.Model):
     update its batchnorm layers used their moving averages; by default D runs in training mode), and
     ``fresh_real_per_d_step`` (the WGAN papers' algorithm: each of the ``d_steps`` updates sees its own
     real images; the dataset then yields ``d_steps`` x batch images per step, split in order, and the
-    generator's batch is ``g_batch_factor`` x one part).
+    generator's batch is ``g_batch_factor`` x one part), and ``latent`` (``"normal"``, ``"uniform"`` or
+    ``"spheric"``: the distribution of the generator's input, see :mod:`gancore.latent_priors`; each is a
+    fixed map of the same normal draw, and ``"normal"`` returns that draw unchanged).
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  loss: str = "non_saturating", d_steps: int = 1, g_batch_factor: int = 1,
                  label_smoothing: float = 0.0, real_label_flip: float = 0.0, gradient_penalty_weight: float = 0.0,
                  mixed_batches: bool = False, clip_value: float | None = None, frozen_d_in_g_step: bool = False,
-                 fresh_real_per_d_step: bool = False, seed: int = 0, **kwargs):
+                 fresh_real_per_d_step: bool = False, latent: str = "normal", seed: int = 0, **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -50,6 +53,7 @@ class GAN(keras.Model):
         self.clip_value = clip_value
         self.frozen_d_in_g_step = frozen_d_in_g_step
         self.fresh_real_per_d_step = fresh_real_per_d_step
+        self.latent = latent_priors.check_latent(latent)
         if (label_smoothing or real_label_flip) and loss not in ("minimax", "non_saturating"):
             raise ValueError(f"label_smoothing and real_label_flip need a cross-entropy loss, not {loss!r}")
         self.noise_seed = seed
@@ -91,7 +95,8 @@ class GAN(keras.Model):
         return 4 * self.d_steps + 2
 
     def noise(self, batch_size, stream: int) -> tf.Tensor:
-        return step_noise((batch_size, self.latent_dim), self.noise_seed, self.step_counter(), stream, self._streams())
+        z = step_noise((batch_size, self.latent_dim), self.noise_seed, self.step_counter(), stream, self._streams())
+        return z if self.latent == "normal" else latent_priors.to_latent(z, self.latent)
 
     def _uniform(self, batch_size, stream: int) -> tf.Tensor:
         """U(0, 1) per example from the same stateless stream as the noise (a function of the step)."""
