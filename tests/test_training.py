@@ -367,3 +367,26 @@ def test_fresh_real_images_for_each_discriminator_update():
         np.testing.assert_allclose(d.layers[0].moving_mean.numpy(), expected, rtol=1e-5, atol=1e-6)
         means[fresh] = d.layers[0].moving_mean.numpy()
     assert not np.allclose(means[True], means[False])
+
+
+def test_frozen_batchnorm_affine_is_not_clipped_and_still_uses_batch_statistics():
+    from gancore.models.layers import freeze_batchnorm_affine
+
+    keras.utils.set_random_seed(0)
+    g = keras.Sequential([keras.Input((4,)), keras.layers.Dense(64 * 8), keras.layers.Reshape((64, 8, 1))])
+    inner = keras.Sequential([keras.Input((8,)), keras.layers.BatchNormalization(momentum=0.0)])
+    d = keras.Sequential([keras.Input((64, 8, 1)), keras.layers.Flatten(), keras.layers.Dense(8), inner,
+                          keras.layers.Dense(1)])
+    assert freeze_batchnorm_affine(d) == 1  # found inside the nested model
+    assert len(d.trainable_weights) == 4 and d.count_params() == 512 * 8 + 8 + 4 * 8 + 9
+    gan = GAN(g, d, latent_dim=4, loss="wasserstein", d_steps=2, clip_value=0.01)
+    gan.compile(keras.optimizers.RMSprop(5e-3), keras.optimizers.RMSprop(5e-3))
+    fit_steps(gan, make_data, total_steps=2, steps_per_epoch=2, verbose=0)
+    batchnorm = inner.layers[0]
+    np.testing.assert_array_equal(batchnorm.gamma.numpy(), np.ones(8))
+    np.testing.assert_array_equal(batchnorm.beta.numpy(), np.zeros(8))
+    assert np.abs(d.layers[1].kernel.numpy()).max() <= 0.01 + 1e-7
+    x = tf.constant(np.random.default_rng(0).normal(3.0, 2.0, (16, 8)), tf.float32)
+    out = batchnorm(x, training=True).numpy()  # batch statistics: mean 0, std ~1 per feature
+    np.testing.assert_allclose(out.mean(0), 0.0, atol=1e-5)
+    np.testing.assert_allclose(out.std(0), 1.0, atol=0.01)

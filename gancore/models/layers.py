@@ -103,3 +103,31 @@ def scaled_channels(channels: int, width: float) -> int:
 def book_batchnorm(x):
     """The book's batchnorm (momentum 0.8, used by every Skill 6 and 7 network) applied to ``x``."""
     return keras.layers.BatchNormalization(momentum=0.8)(x)
+
+
+def freeze_batchnorm_affine(model: keras.Model) -> int:
+    """Fix every batchnorm layer's scale at 1 and offset at 0 (no longer trainable); return how many were frozen.
+
+    The layers still normalise with batch statistics in training mode (unlike ``layer.trainable = False``,
+    which would switch them to their moving averages). Used for the WGAN-clip critic: clipping the scale to
+    [-c, c] shrinks every score to nothing, leaving it free lets the critic's slope grow without bound.
+    """
+    frozen = 0
+    for layer in _all_layers(model):
+        if isinstance(layer, keras.layers.BatchNormalization):
+            for weight, value in ((layer.gamma, 1.0), (layer.beta, 0.0)):
+                if weight is not None:
+                    weight.assign(keras.ops.full(weight.shape, value, weight.dtype))
+                    weight.trainable = False
+            frozen += 1
+    return frozen
+
+
+def _all_layers(model: keras.Model) -> list:
+    """Every layer of ``model``, including those inside nested models."""
+    found = []
+    for layer in model.layers:
+        found.append(layer)
+        if isinstance(layer, keras.Model):
+            found.extend(_all_layers(layer))
+    return found
