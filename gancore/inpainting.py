@@ -1,0 +1,238 @@
+"""Inpainting a square hole: masking and pasting, hole metrics, classical baselines, and the offline data split.
+
+Conventions:
+
+- images are (N, H, W, C); the networks work in [-1, 1] (the book's ``(x - 127.5) / 127.5``), the metrics in
+  **[0, 1]** (``(x + 1) / 2``): an L1 of 0.1 is a mean error of 25.5 grey levels, and PSNR uses a peak of 1;
+- the hole is ``hole`` x ``hole`` pixels with its top-left corner at ``(top, left)``; "centre" means
+  ``top = left = (H - hole) // 2`` (24 for the book's 16-pixel hole in a 64x64 image). Inside the hole the
+  masked image holds ``fill`` (0 in [-1, 1]: mid-grey, as in the book); there is no mask channel;
+- the masking, cropping and pasting helpers are TensorFlow ops (they accept numpy arrays too) and are exact:
+  they select pixels, they never blend them;
+- the metrics and baselines are numpy/OpenCV and score only the hole: pixels outside it are copied from the
+  original by every method, so counting them would only dilute the differences.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+PSNR_MSE_FLOOR = 1e-10  # a perfect fill scores 100 dB instead of infinity
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Where the hole is; masking, cropping and pasting (TensorFlow, exact)
+# --------------------------------------------------------------------------------------------------------------
+def centre_offset(image_size: int, hole: int) -> int:
+    """Top (= left) coordinate of a centred hole."""
+    if not 0 < hole <= image_size:
+        raise ValueError(f"hole {hole} must be in 1..{image_size}")
+    return (image_size - hole) // 2
+
+
+def _offsets(images, hole, top, left):
+    """Per-image (top, left) as int32 [N] tensors; None means the centre."""
+    images = tf.convert_to_tensor(images)
+    n = tf.shape(images)[0]
+    centre = centre_offset(int(images.shape[1]), hole)
+    top = tf.fill([n], centre) if top is None else tf.cast(tf.broadcast_to(top, [n]), tf.int32)
+    left = tf.fill([n], centre) if left is None else tf.cast(tf.broadcast_to(left, [n]), tf.int32)
+    return images, top, left
+
+
+def hole_mask(images, hole: int, top=None, left=None) -> tf.Tensor:
+    """Boolean [N, H, W, 1]: True inside each image's hole (centred unless ``top``/``left`` are given)."""
+    images, top, left = _offsets(images, hole, top, left)
+    rows = tf.range(tf.shape(images)[1])[None, :]  # [1, H]
+    cols = tf.range(tf.shape(images)[2])[None, :]
+    in_rows = (rows >= top[:, None]) & (rows < top[:, None] + hole)  # [N, H]
+    in_cols = (cols >= left[:, None]) & (cols < left[:, None] + hole)  # [N, W]
+    return (in_rows[:, :, None] & in_cols[:, None, :])[..., None]
+
+
+def mask_hole(images, hole: int, top=None, left=None, fill: float = 0.0) -> tf.Tensor:
+    """The images with the hole set to ``fill`` (the generator's input)."""
+    images = tf.convert_to_tensor(images)
+    mask = hole_mask(images, hole, top, left)
+    return tf.where(mask, tf.cast(fill, images.dtype), images)
+
+
+def mask_centre(images, hole: int, fill: float = 0.0) -> tf.Tensor:
+    """The images with a centred ``hole`` x ``hole`` square set to ``fill``."""
+    return mask_hole(images, hole, fill=fill)
+
+
+def crop_hole(images, hole: int, top=None, left=None) -> tf.Tensor:
+    """The [N, hole, hole, C] content of each image's hole (the generator's target)."""
+    images, top, left = _offsets(images, hole, top, left)
+    rows = top[:, None] + tf.range(hole)[None, :]  # [N, hole]
+    cols = left[:, None] + tf.range(hole)[None, :]
+    return tf.gather(tf.gather(images, rows, axis=1, batch_dims=1), cols, axis=2, batch_dims=1)
+
+
+def paste_hole(images, patch, top=None, left=None) -> tf.Tensor:
+    """The images with ``patch`` [N, hole, hole, C] written into the hole; every other pixel is unchanged."""
+    images = tf.convert_to_tensor(images)
+    patch = tf.cast(tf.convert_to_tensor(patch), images.dtype)
+    hole = int(patch.shape[1])
+    images, top, left = _offsets(images, hole, top, left)
+    # for every pixel, the patch pixel that would land there (clipped outside the hole, where it is not used)
+    rows = tf.clip_by_value(tf.range(tf.shape(images)[1])[None, :] - top[:, None], 0, hole - 1)  # [N, H]
+    cols = tf.clip_by_value(tf.range(tf.shape(images)[2])[None, :] - left[:, None], 0, hole - 1)  # [N, W]
+    canvas = tf.gather(tf.gather(patch, rows, axis=1, batch_dims=1), cols, axis=2, batch_dims=1)
+    return tf.where(hole_mask(images, hole, top, left), canvas, images)
+
+
+def random_offsets(batch_size, image_size: int, hole: int, seed: tf.Tensor) -> tuple[tf.Tensor, tf.Tensor]:
+    """The book's random hole: top and left uniform in 0..image_size - hole (inclusive), a pure function of ``seed``
+    (a shape-[2] int64 tensor, e.g. ``[seed, step]``)."""
+    corners = tf.random.stateless_uniform([batch_size, 2], seed=seed, minval=0, maxval=image_size - hole + 1,
+                                          dtype=tf.int32, alg="philox")
+    return corners[:, 0], corners[:, 1]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Metrics on the hole, in [0, 1]
+# --------------------------------------------------------------------------------------------------------------
+def to_unit(images, value_range: tuple[float, float] = (-1.0, 1.0)) -> np.ndarray:
+    """Images from ``value_range`` to float64 [0, 1] (clipped)."""
+    lo, hi = value_range
+    return np.clip((np.asarray(images, dtype="float64") - lo) / (hi - lo), 0.0, 1.0)
+
+
+def _hole_pixels(images, hole: int, top: int | None = None, left: int | None = None) -> np.ndarray:
+    images = np.asarray(images, dtype="float64")
+    if images.shape[1] == hole and images.shape[2] == hole:  # already the hole's content
+        return images
+    t = centre_offset(images.shape[1], hole) if top is None else top
+    l_ = centre_offset(images.shape[2], hole) if left is None else left
+    return images[:, t : t + hole, l_ : l_ + hole]
+
+
+def hole_l1(predicted, target, hole: int = 16) -> np.ndarray:
+    """Per-image mean absolute error over the hole's pixels and channels, inputs in [0, 1] (whole images with a
+    centred hole, or the hole patches themselves)."""
+    p, t = _hole_pixels(predicted, hole), _hole_pixels(target, hole)
+    return np.abs(p - t).reshape(len(p), -1).mean(axis=1)
+
+
+def hole_mse(predicted, target, hole: int = 16) -> np.ndarray:
+    p, t = _hole_pixels(predicted, hole), _hole_pixels(target, hole)
+    return np.square(p - t).reshape(len(p), -1).mean(axis=1)
+
+
+def psnr_from_mse(mse, peak: float = 1.0) -> np.ndarray:
+    """10 log10(peak^2 / MSE) in dB, MSE floored at 1e-10 (so an exact fill gives 100 dB for peak 1)."""
+    return 10.0 * np.log10(peak**2 / np.maximum(np.asarray(mse, dtype="float64"), PSNR_MSE_FLOOR))
+
+
+def hole_psnr(predicted, target, hole: int = 16) -> np.ndarray:
+    """Per-image PSNR of the hole in dB, inputs in [0, 1] (peak 1). Average these over images for a data set
+    (the mean of per-image PSNRs, the usual convention in inpainting papers)."""
+    return psnr_from_mse(hole_mse(predicted, target, hole))
+
+
+def hole_scores(predicted, target, hole: int = 16) -> dict[str, float]:
+    """Mean per-image L1 and PSNR of the hole (inputs in [0, 1]) plus their spread."""
+    l1, psnr = hole_l1(predicted, target, hole), hole_psnr(predicted, target, hole)
+    return {"l1": float(l1.mean()), "psnr": float(psnr.mean()), "l1_std": float(l1.std()),
+            "psnr_std": float(psnr.std()), "images": int(len(l1))}
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Baselines: OpenCV's classical inpainting and a mean-colour fill (uint8 RGB in, uint8 RGB out)
+# --------------------------------------------------------------------------------------------------------------
+def _uint8(images) -> np.ndarray:
+    images = np.asarray(images)
+    if images.dtype != np.uint8:
+        raise TypeError(f"baselines take uint8 images, got {images.dtype}")
+    return images
+
+
+def opencv_inpaint(images, hole: int = 16, method: str = "telea", radius: float = 3.0) -> np.ndarray:
+    """``cv2.inpaint`` of the centred hole in every image: ``method`` "telea" (fast marching, Telea 2004) or
+    "ns" (Navier-Stokes, Bertalmio et al. 2001), neighbourhood ``radius`` in pixels (3, as OpenCV's example).
+    The hole's original content is never read: OpenCV fills every pixel under the mask."""
+    import cv2
+
+    flags = {"telea": cv2.INPAINT_TELEA, "ns": cv2.INPAINT_NS}[method]
+    images = _uint8(images)
+    mask = np.asarray(hole_mask(np.zeros((1, *images.shape[1:3], 1), "float32"), hole)[0, ..., 0], "uint8")
+    out = np.empty_like(images)
+    for i, image in enumerate(images):
+        out[i] = cv2.inpaint(np.ascontiguousarray(image), mask, radius, flags)
+    return out
+
+
+def mean_fill(images, hole: int = 16, border: int | None = 4) -> np.ndarray:
+    """Fill the centred hole with the mean colour of the known pixels: those in a ``border``-pixel ring around
+    the hole, or (``border=None``) all pixels outside it. Rounded to uint8."""
+    images = _uint8(images)
+    n, h, w, c = images.shape
+    inside = np.asarray(hole_mask(np.zeros((1, h, w, 1), "float32"), hole)[0, ..., 0])
+    if border is None:
+        known = ~inside
+    else:
+        t = centre_offset(h, hole)
+        ring = np.zeros((h, w), bool)
+        ring[max(t - border, 0) : t + hole + border, max(t - border, 0) : t + hole + border] = True
+        known = ring & ~inside
+    means = images[:, known].astype("float64").mean(axis=1)  # [N, C]
+    out = images.copy()
+    out[:, inside] = np.round(means)[:, None, :].astype("uint8")
+    return out
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Data: 64x64 crops of the photo pool, whole photos held out for testing
+# --------------------------------------------------------------------------------------------------------------
+TEST_PHOTOS = ("chelsea", "coffee")  # never cropped for training
+
+
+@dataclass
+class InpaintingData:
+    """uint8 (N, S, S, 3) train and test images, and where they came from."""
+
+    train: np.ndarray
+    test: np.ndarray
+    source: str
+    standin: bool
+    train_photos: tuple[str, ...] = ()
+    test_photos: tuple[str, ...] = ()
+
+
+def photo_crop_split(train_count: int, test_count: int, size: int = 64, seed: int = 0,
+                     test_photos: tuple[str, ...] = TEST_PHOTOS) -> InpaintingData:
+    """Square crops (+ mirror) of the bundled photo pool: training crops from every photo except ``test_photos``,
+    test crops only from ``test_photos``, so the test images come from photos the network never saw."""
+    from gancore.data import standins
+
+    pool = standins.photo_pool()
+    unknown = set(test_photos) - set(pool)
+    if unknown:
+        raise ValueError(f"Unknown test photos {sorted(unknown)}; the pool has {sorted(pool)}")
+    train_pool = {k: v for k, v in pool.items() if k not in test_photos}
+    test_pool = {k: v for k, v in pool.items() if k in test_photos}
+    train, _ = standins.random_crops(train_pool, train_count, size, seed)
+    test, _ = standins.random_crops(test_pool, test_count, size, seed + 1)
+    source = (f"STAND-IN for the book's anime faces: {train_count} crops of {len(train_pool)} real photos "
+              f"({', '.join(sorted(train_pool))}) for training, {test_count} crops of {len(test_pool)} other "
+              f"photos ({', '.join(sorted(test_pool))}) held out for testing; all shipped inside scikit-image / "
+              f"matplotlib. The anime faces are not reachable offline.")
+    return InpaintingData(train, test, source, True, tuple(sorted(train_pool)), tuple(sorted(test_pool)))
+
+
+def split_image_files(files, test_count: int, size: int = 64, seed: int = 0) -> InpaintingData:
+    """A real image folder (e.g. the anime faces): a seeded random ``test_count`` files held out, the rest for
+    training, read and resized like the book (OpenCV, bilinear)."""
+    from gancore.data.faces import load_images
+
+    files = sorted(files)
+    order = np.random.default_rng(seed).permutation(len(files))
+    test_files = [files[i] for i in order[:test_count]]
+    train_files = [files[i] for i in order[test_count:]]
+    return InpaintingData(load_images(train_files, size), load_images(test_files, size),
+                          f"{len(train_files)} training and {len(test_files)} held-out images", False)
