@@ -85,6 +85,16 @@ def test_l1_of_a_constant_offset_and_psnr_of_a_known_error():
     assert scores["images"] == 2 and scores["psnr"] == pytest.approx(20.0) and scores["l1"] == pytest.approx(0.1)
 
 
+def test_hole_psnr_agrees_with_the_course_psnr_on_the_crop():
+    from gancore.metrics import psnr
+
+    rng = np.random.default_rng(2)
+    target, predicted = rng.uniform(0, 1, (1, 64, 64, 3)), rng.uniform(0, 1, (1, 64, 64, 3))
+    expected = psnr(target[0, 24:40, 24:40], predicted[0, 24:40, 24:40])
+    assert 5.0 < expected < 10.0  # two independent uniform images: MSE 1/6, 7.78 dB
+    assert ip.hole_psnr(predicted, target)[0] == pytest.approx(expected, abs=1e-9)
+
+
 def test_to_unit_maps_the_tanh_range():
     np.testing.assert_allclose(ip.to_unit(np.array([-1.0, 0.0, 1.0, 2.0])), [0.0, 0.5, 1.0, 1.0])
 
