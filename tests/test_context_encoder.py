@@ -83,6 +83,15 @@ def test_l1_of_a_constant_offset_and_psnr_of_a_known_error():
     assert ip.hole_l1(np.zeros((1, 16, 16, 3)), np.ones((1, 16, 16, 3)))[0] == 1.0
     scores = ip.hole_scores(predicted, target)
     assert scores["images"] == 2 and scores["psnr"] == pytest.approx(20.0) and scores["l1"] == pytest.approx(0.1)
+    # pooled vs per-image PSNR: hole MSEs 0.01 and 0.04 give per-image 20 and 13.98 dB (mean 16.99 dB) but a
+    # pooled MSE of 0.025, 16.02 dB
+    two = target.copy()
+    two[0, 24:40, 24:40] += 0.1
+    two[1, 24:40, 24:40] += 0.2
+    scores = ip.hole_scores(two, target)
+    assert scores["psnr"] == pytest.approx(0.5 * (20 + 10 * np.log10(25)), abs=1e-9)
+    assert 16.98 < scores["psnr"] < 17.0 and 16.0 < scores["psnr_pooled"] < 16.03
+    assert scores["psnr_pooled"] == pytest.approx(10 * np.log10(40), abs=1e-9)
 
 
 def test_hole_psnr_agrees_with_the_course_psnr_on_the_crop():
