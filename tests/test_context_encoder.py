@@ -179,6 +179,11 @@ def _tiny_model(position="centre", seed=0):
                           hole=8, position=position, seed=seed)
 
 
+def test_code_dropout_has_no_parameters():
+    assert models.build_generator(width=0.25, dropout=0.0).count_params() == \
+        models.build_generator(width=0.25).count_params()
+
+
 def test_two_optimizers_required():
     model = _tiny_model()
     shared = keras.optimizers.Adam(1e-3)

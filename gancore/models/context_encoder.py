@@ -29,12 +29,13 @@ def _bn():
     return layers.BatchNormalization(momentum=0.8)
 
 
-def build_generator(image_size: int = BOOK_IMAGE_SIZE, width: float = 1.0) -> keras.Model:
+def build_generator(image_size: int = BOOK_IMAGE_SIZE, width: float = 1.0, dropout: float = 0.5) -> keras.Model:
     """Masked 64x64x3 -> missing 16x16x3 patch (tanh).
 
     Conv 3x3/2 32, 64, 128 (-> LeakyReLU(0.2) -> BN(0.8)), 32 -> 8x8; Conv 1x1/2 512 -> LeakyReLU -> Dropout(0.5),
     4x4; ConvTranspose 3x3/2 128, 64 (-> ReLU -> BN(0.8)), 16x16; Conv 3x3 3 -> tanh. All 'same'.
-    826,435 parameters (825,603 trainable) at width 1."""
+    826,435 parameters (825,603 trainable) at width 1. ``dropout`` is the rate on the 4x4 code (the book's 0.5;
+    it has no parameters, so the count does not depend on it)."""
     if image_size % 16:
         raise ValueError(f"image_size must be a multiple of 16, got {image_size}")
     masked = keras.Input((image_size, image_size, 3), name="masked_image")
@@ -43,7 +44,7 @@ def build_generator(image_size: int = BOOK_IMAGE_SIZE, width: float = 1.0) -> ke
         x = layers.Conv2D(scaled_channels(filters, width), 3, strides=2, padding="same")(x)
         x = _bn()(layers.LeakyReLU(0.2)(x))
     x = layers.Conv2D(scaled_channels(512, width), 1, strides=2, padding="same")(x)
-    x = layers.Dropout(0.5)(layers.LeakyReLU(0.2)(x))
+    x = layers.Dropout(dropout)(layers.LeakyReLU(0.2)(x))
     for filters in (128, 64):
         x = layers.Conv2DTranspose(scaled_channels(filters, width), 3, strides=2, padding="same", activation="relu")(x)
         x = _bn()(x)
