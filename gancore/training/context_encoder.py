@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from gancore import losses as gan_losses
 from gancore.inpainting import crop_hole, mask_hole, paste_hole, random_offsets
-from gancore.training.distribute import replica_count, replica_slice, scale_loss, with_loss_scaling
+from gancore.training.distribute import compile_two_optimizers, replica_count, replica_slice, scale_loss
 
 BOOK_LOSS_WEIGHTS = (0.999, 0.001)  # reconstruction (MSE on the hole), adversarial
 
@@ -77,15 +77,8 @@ class ContextEncoder(keras.Model):
     def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer,
                 **kwargs) -> None:
         """One optimizer per network, both built now (so checkpoints hold their slots; see ``GAN.compile``)."""
-        if d_optimizer is g_optimizer:
-            raise ValueError("Pass two optimizer instances: the discriminator and generator must not share one.")
-        d_optimizer, g_optimizer = with_loss_scaling(d_optimizer), with_loss_scaling(g_optimizer)
-        super().compile(optimizer=g_optimizer, **kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
-        self.built = True
+        compile_two_optimizers(self, d_optimizer, g_optimizer, self.discriminator.trainable_variables,
+                               self.generator.trainable_variables, **kwargs)
 
     @property
     def metrics(self):

@@ -67,3 +67,24 @@ def with_loss_scaling(optimizer):
     if mixed_precision_active() and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         return keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
+
+
+def compile_two_optimizers(model, d_optimizer, g_optimizer, d_variables, g_variables, **compile_kwargs) -> None:
+    """Attach one optimizer per network to ``model`` and build both now, on the variables each will update.
+
+    Refuses one shared instance (current Keras builds an optimizer for one set of variables). Building both
+    before ``fit``, inside any strategy scope, creates their slot variables at once, so checkpoints save and
+    restore them and MirroredStrategy does not meet lazily created variables. Keras' own ``optimizer`` slot
+    gets the generator's, so it is not a stray default. Mixed precision wraps each in loss scaling.
+    """
+    import keras
+
+    if d_optimizer is g_optimizer:
+        raise ValueError("Pass two optimizer instances: the discriminator and generator must not share one.")
+    d_optimizer, g_optimizer = with_loss_scaling(d_optimizer), with_loss_scaling(g_optimizer)
+    keras.Model.compile(model, optimizer=g_optimizer, **compile_kwargs)
+    model.d_optimizer = d_optimizer
+    model.g_optimizer = g_optimizer
+    d_optimizer.build(list(d_variables))
+    g_optimizer.build(list(g_variables))
+    model.built = True  # both networks are built; callbacks such as BackupAndRestore require it

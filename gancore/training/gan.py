@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from gancore import latent_priors
 from gancore import losses as gan_losses
-from gancore.training.distribute import scale_loss, step_noise, with_loss_scaling
+from gancore.training.distribute import compile_two_optimizers, scale_loss, step_noise
 
 
 class GAN(keras.Model):
@@ -63,21 +63,10 @@ class GAN(keras.Model):
 
     def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer,
                 **kwargs) -> None:
-        """Attach one optimizer per network and build both now (inside the strategy scope).
-
-        Building them before ``fit`` creates their slot variables, so checkpoints save and restore
-        them and MirroredStrategy does not meet lazily created variables.
-        """
-        if d_optimizer is g_optimizer:
-            raise ValueError("Pass two optimizer instances: the discriminator and generator must not share one.")
-        # Keras' own `optimizer` slot is unused; give it the generator's so it is not a stray RMSprop.
-        d_optimizer, g_optimizer = with_loss_scaling(d_optimizer), with_loss_scaling(g_optimizer)
-        super().compile(optimizer=g_optimizer, **kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
-        self.built = True  # both networks are built; callbacks such as BackupAndRestore require it
+        """Attach one optimizer per network and build both now (inside the strategy scope): see
+        :func:`gancore.training.distribute.compile_two_optimizers`."""
+        compile_two_optimizers(self, d_optimizer, g_optimizer, self.discriminator.trainable_variables,
+                               self.generator.trainable_variables, **kwargs)
 
     @property
     def metrics(self):

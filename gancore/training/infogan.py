@@ -17,7 +17,7 @@ import numpy as np
 import tensorflow as tf
 
 from gancore import losses as gan_losses
-from gancore.training.distribute import scale_loss, step_noise, with_loss_scaling
+from gancore.training.distribute import compile_two_optimizers, scale_loss, step_noise
 from gancore.training.gan import GAN
 
 
@@ -97,15 +97,7 @@ class InfoGAN(GAN):
                 **kwargs) -> None:
         """As :meth:`GAN.compile`, but each optimizer is built on the variables it updates here (in the
         book's variant the Q head belongs to the generator's optimizer)."""
-        if d_optimizer is g_optimizer:
-            raise ValueError("Pass two optimizer instances: the discriminator and generator must not share one.")
-        d_optimizer, g_optimizer = with_loss_scaling(d_optimizer), with_loss_scaling(g_optimizer)
-        keras.Model.compile(self, optimizer=g_optimizer, **kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        self.d_optimizer.build(self.d_variables())
-        self.g_optimizer.build(self.g_variables())
-        self.built = True
+        compile_two_optimizers(self, d_optimizer, g_optimizer, self.d_variables(), self.g_variables(), **kwargs)
 
     @property
     def metrics(self):
