@@ -1,0 +1,89 @@
+"""Skill 8 colourisation (Pix2Pix E1): grey conversion, the grey-copy baseline, held-out metrics and the data.
+
+Grey is ITU-R BT.601 luma, ``0.299 R + 0.587 G + 0.114 B``: the weights of OpenCV's ``COLOR_RGB2GRAY`` that the
+book calls. They sum to 1, so the conversion maps [-1, 1] to [-1, 1] and [0, 1] to [0, 1] (OpenCV also rounds to
+uint8; here it stays float). Metrics take images in [0, 1] and return the mean over images of per-image scores.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import tensorflow as tf
+
+GREY_WEIGHTS = (0.299, 0.587, 0.114)  # BT.601, as cv2.COLOR_RGB2GRAY
+TEST_PHOTOS = ("chelsea", "coffee")  # never cropped for training
+PSNR_MSE_FLOOR = 1e-10  # a perfect colourisation scores 100 dB instead of infinity
+
+
+def rgb_to_grey(images) -> tf.Tensor:
+    """(..., 3) RGB -> (..., 1) BT.601 luma, in the same range as the input (float32 tensor)."""
+    images = tf.cast(images, tf.float32)
+    return tf.reduce_sum(images * tf.constant(GREY_WEIGHTS, tf.float32), axis=-1, keepdims=True)
+
+
+def grey_copy(grey) -> np.ndarray:
+    """The no-learning baseline: the grey channel copied into R, G and B."""
+    grey = np.asarray(grey, "float32")
+    return np.repeat(grey, 3, axis=-1) if grey.shape[-1] == 1 else np.repeat(grey[..., None], 3, axis=-1)
+
+
+def per_image_l1(predicted, target) -> np.ndarray:
+    """Mean absolute error of each image (all pixels and channels), images in [0, 1]."""
+    diff = np.abs(np.asarray(predicted, "float64") - np.asarray(target, "float64"))
+    return diff.reshape(len(diff), -1).mean(axis=1)
+
+
+def per_image_psnr(predicted, target, peak: float = 1.0) -> np.ndarray:
+    """PSNR in dB of each image, 10 log10(peak^2 / MSE), with the MSE floored at 1e-10."""
+    diff = np.asarray(predicted, "float64") - np.asarray(target, "float64")
+    mse = np.maximum((diff**2).reshape(len(diff), -1).mean(axis=1), PSNR_MSE_FLOOR)
+    return 10.0 * np.log10(peak**2 / mse)
+
+
+def per_image_ssim(predicted, target) -> np.ndarray:
+    """SSIM of each RGB image (scikit-image defaults: 7x7 uniform window, data range 1, mean over channels)."""
+    from skimage.metrics import structural_similarity
+
+    predicted, target = np.asarray(predicted, "float64"), np.asarray(target, "float64")
+    return np.array([structural_similarity(p, t, data_range=1.0, channel_axis=-1) for p, t in zip(predicted, target)])
+
+
+def colour_scores(predicted, target) -> dict[str, float]:
+    """Mean per-image L1, PSNR (dB) and SSIM of ``predicted`` against ``target``, both in [0, 1]."""
+    return {"l1": float(per_image_l1(predicted, target).mean()),
+            "psnr": float(per_image_psnr(predicted, target).mean()),
+            "ssim": float(per_image_ssim(predicted, target).mean())}
+
+
+@dataclass
+class ColourData:
+    """uint8 (N, S, S, 3) colour train and test images, and where they came from."""
+
+    train: np.ndarray
+    test: np.ndarray
+    source: str
+    standin: bool
+    train_photos: tuple[str, ...] = ()
+    test_photos: tuple[str, ...] = ()
+
+
+def photo_colour_split(train_count: int, test_count: int, size: int = 64, seed: int = 0,
+                       test_photos: tuple[str, ...] = TEST_PHOTOS) -> ColourData:
+    """Colour crops (+ mirror) of the bundled photo pool; whole photos (``test_photos``) are held out for testing."""
+    from gancore.data import standins
+
+    pool = standins.photo_pool()
+    unknown = set(test_photos) - set(pool)
+    if unknown:
+        raise ValueError(f"Unknown test photos {sorted(unknown)}; the pool has {sorted(pool)}")
+    train_pool = {k: v for k, v in pool.items() if k not in test_photos}
+    test_pool = {k: v for k, v in pool.items() if k in test_photos}
+    train, _ = standins.random_crops(train_pool, train_count, size, seed)
+    test, _ = standins.random_crops(test_pool, test_count, size, seed + 1)
+    source = (f"STAND-IN for the book's apple2orange colour images: {train_count} {size}x{size} crops of "
+              f"{len(train_pool)} real photos ({', '.join(sorted(train_pool))}) for training, {test_count} crops of "
+              f"{len(test_pool)} other photos ({', '.join(sorted(test_pool))}) held out for testing; all shipped "
+              f"inside scikit-image / matplotlib. apple2orange cannot be downloaded offline.")
+    return ColourData(train, test, source, True, tuple(sorted(train_pool)), tuple(sorted(test_pool)))
