@@ -8,7 +8,7 @@ import tensorflow as tf
 
 from gancore import losses as gan_losses
 from gancore.colourise import rgb_to_grey
-from gancore.training.distribute import scale_loss, with_loss_scaling
+from gancore.training.distribute import compile_two_optimizers, scale_loss
 
 BOOK_L1_WEIGHT = 100.0
 BOOK_ADVERSARIAL_WEIGHT = 1.0
@@ -70,15 +70,8 @@ class Pix2Pix(keras.Model):
     def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer,
                 **kwargs) -> None:
         """One optimizer per network (the book shared one Adam; Keras 3 refuses that), both built now."""
-        if d_optimizer is g_optimizer:
-            raise ValueError("Pass two optimizer instances: the discriminator and generator must not share one.")
-        d_optimizer, g_optimizer = with_loss_scaling(d_optimizer), with_loss_scaling(g_optimizer)
-        super().compile(optimizer=g_optimizer, **kwargs)
-        self.d_optimizer = d_optimizer
-        self.g_optimizer = g_optimizer
-        self.d_optimizer.build(self.discriminator.trainable_variables)
-        self.g_optimizer.build(self.generator.trainable_variables)
-        self.built = True
+        compile_two_optimizers(self, d_optimizer, g_optimizer, self.discriminator.trainable_variables,
+                               self.generator.trainable_variables, **kwargs)
 
     @property
     def metrics(self):
