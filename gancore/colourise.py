@@ -74,12 +74,7 @@ def photo_colour_split(train_count: int, test_count: int, size: int = 64, seed: 
     """Colour crops (+ mirror) of the bundled photo pool; whole photos (``test_photos``) are held out for testing."""
     from gancore.data import standins
 
-    pool = standins.photo_pool()
-    unknown = set(test_photos) - set(pool)
-    if unknown:
-        raise ValueError(f"Unknown test photos {sorted(unknown)}; the pool has {sorted(pool)}")
-    train_pool = {k: v for k, v in pool.items() if k not in test_photos}
-    test_pool = {k: v for k, v in pool.items() if k in test_photos}
+    train_pool, test_pool = standins.split_photo_pool(test_photos)
     train, _ = standins.random_crops(train_pool, train_count, size, seed)
     test, _ = standins.random_crops(test_pool, test_count, size, seed + 1)
     source = (f"STAND-IN for the book's apple2orange colour images: {train_count} {size}x{size} crops of "

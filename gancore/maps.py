@@ -94,12 +94,7 @@ def build_maps_standin(root: str | Path, train_count: int, test_count: int, size
     from gancore.data import standins
 
     root = Path(root)
-    pool = standins.photo_pool()
-    unknown = set(test_photos) - set(pool)
-    if unknown:
-        raise ValueError(f"Unknown test photos {sorted(unknown)}; the pool has {sorted(pool)}")
-    train_pool = {k: v for k, v in pool.items() if k not in test_photos}
-    test_pool = {k: v for k, v in pool.items() if k in test_photos}
+    train_pool, test_pool = standins.split_photo_pool(test_photos)
     tmp = root.with_name(f".{root.name}.part-{os.getpid()}")
     shutil.rmtree(tmp, ignore_errors=True)
     per_split = {}

@@ -57,6 +57,17 @@ def photo_pool() -> dict[str, np.ndarray]:
     return pool
 
 
+def split_photo_pool(test_photos) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+    """The photo pool split into (training photos, held-out ``test_photos``), so test crops come from whole
+    photos a network never saw; an unknown name is an error that lists the pool."""
+    pool = photo_pool()
+    unknown = set(test_photos) - set(pool)
+    if unknown:
+        raise ValueError(f"Unknown test photos {sorted(unknown)}; the pool has {sorted(pool)}")
+    return ({k: v for k, v in pool.items() if k not in test_photos},
+            {k: v for k, v in pool.items() if k in test_photos})
+
+
 def resize(image: np.ndarray, size: int) -> np.ndarray:
     """Resize a uint8 (H, W[, 3]) image to size x size: OpenCV area averaging when shrinking, bicubic when growing."""
     import cv2
