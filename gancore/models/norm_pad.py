@@ -1,7 +1,7 @@
-"""Instance normalisation and reflection padding as plain Keras 3 layers (no ``tensorflow_addons``).
+"""Instance normalisation and reflection padding as plain Keras 3 layers (no TensorFlow Addons).
 
-The book's Skill 8-9 networks use ``tfa.layers.InstanceNormalization()`` (default arguments) and a small
-``ReflectionPadding2D`` layer built on ``tf.pad(..., mode="REFLECT")``. ``tensorflow_addons`` is end-of-life,
+The book's Skill 8-9 networks use TensorFlow Addons' ``InstanceNormalization()`` (default arguments) and a small
+``ReflectionPadding2D`` layer built on ``tf.pad(..., mode="REFLECT")``. TensorFlow Addons is end-of-life,
 so both are rebuilt here from ``keras.ops`` and registered for serialisation: a model that uses them saves to
 and loads from a ``.keras`` file.
 """
@@ -22,7 +22,7 @@ class InstanceNormalization(keras.layers.Layer):
 
         y = gamma * (x - mean) / sqrt(var + epsilon) + beta
 
-    The defaults match ``tfa.layers.InstanceNormalization()`` as the book called it: ``epsilon=1e-3``,
+    The defaults match the Addons ``InstanceNormalization()`` as the book called it: ``epsilon=1e-3``,
     a learnable per-channel scale (``scale=True``, gamma, initialised to 1) and offset (``center=True``,
     beta, initialised to 0), so the layer has ``2 * C`` trainable parameters. Those are exactly the counts
     in the book's summaries (e.g. 512 per 256-channel layer of the ResNet generator). The statistics are
