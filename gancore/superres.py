@@ -255,3 +255,23 @@ def resolve_sr_data(train_count: int, test_count: int, lr_size: int = 32, scale:
         data.source = f"real faces, {name}: {data.source}"
         return data
     return photo_pool_pairs(train_count, test_count, lr_size, scale, seed, test_photos)
+
+
+def step_indexed_pairs(low: np.ndarray, high: np.ndarray, batch_size: int, seed: int, start_step: int,
+                       num_steps: int):
+    """``(low, high)`` batches in [-1, 1], drawn with replacement; batch ``s`` depends only on (seed, s), so a
+    resumed run sees the batches of an uninterrupted one (the paired form of ``step_indexed_dataset``)."""
+    import tensorflow as tf
+
+    if len(low) != len(high):
+        raise ValueError(f"{len(low)} low- and {len(high)} high-resolution images")
+    low_table, high_table, n = tf.constant(low), tf.constant(high), len(low)
+
+    def batch_for_step(step):
+        idx = tf.random.stateless_uniform([batch_size], seed=tf.stack([tf.constant(seed, tf.int64), step]),
+                                          minval=0, maxval=n, dtype=tf.int64, alg="philox")
+        scale = lambda x: tf.cast(tf.gather(x, idx), tf.float32) / 127.5 - 1.0
+        return scale(low_table), scale(high_table)
+
+    steps = tf.data.Dataset.range(start_step, start_step + num_steps)
+    return steps.map(batch_for_step, num_parallel_calls=tf.data.AUTOTUNE).prefetch(tf.data.AUTOTUNE)

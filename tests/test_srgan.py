@@ -160,7 +160,7 @@ def _model(**kwargs):
     d = models.build_discriminator(32, width=0.125)
     model = SRGAN(g, d, **kwargs)
     model.compile(d_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5),
-                  g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5))
+                  g_optimizer=keras.optimizers.Adam(1e-3, beta_1=0.5), run_eagerly=True)  # eager: no tracing, fast
     return model
 
 
@@ -204,3 +204,24 @@ def test_shared_optimizer_and_unknown_form_are_refused():
         SRGAN(g, d).compile(shared, shared)
     with pytest.raises(ValueError):
         SRGAN(g, d, adversarial="wasserstein")
+
+
+def test_paired_batches_stay_aligned_and_depend_only_on_the_step():
+    lr = np.arange(10, dtype="uint8")[:, None, None, None] * np.ones((1, 2, 2, 3), "uint8")
+    hr = np.arange(10, dtype="uint8")[:, None, None, None] * np.ones((1, 8, 8, 3), "uint8")
+    batches = [(a.numpy(), b.numpy()) for a, b in sr.step_indexed_pairs(lr, hr, 4, 0, 0, 3)]
+    for a, b in batches:
+        np.testing.assert_allclose(a[:, 0, 0, 0], b[:, 0, 0, 0])  # the same image indices in both
+        assert a.min() >= -1.0 and b.max() <= 1.0
+    again = next(iter(sr.step_indexed_pairs(lr, hr, 4, 0, 2, 1)))
+    np.testing.assert_array_equal(again[0].numpy(), batches[2][0])
+
+
+def test_random_trunk_has_keras_vgg19_layer_names_and_shapes():
+    ours = training._random_vgg19_trunk("block3_conv4", seed=0)
+    ref = keras.applications.VGG19(include_top=False, weights=None, input_shape=(None, None, 3))
+    ref = keras.Model(ref.input, ref.get_layer("block3_conv4").output)
+    assert [w.shape for w in ours.weights] == [w.shape for w in ref.weights]
+    assert [lay.name for lay in ours.layers[1:]] == [lay.name for lay in ref.layers[1:]]
+    with pytest.raises(ValueError):
+        training._random_vgg19_trunk("block9_conv1", seed=0)

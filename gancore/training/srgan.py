@@ -112,16 +112,34 @@ def find_vgg19_weights(weights: str | Path | None = "imagenet") -> Path | None:
     return candidate if candidate.is_file() else None
 
 
+VGG19_BLOCKS = ((2, 64), (2, 128), (4, 256), (4, 512), (4, 512))  # (convolutions, channels) per block
+
+
+def _random_vgg19_trunk(layer: str, seed: int) -> keras.Model:
+    """VGG19's layers (Keras' names) up to ``layer`` only, He-normal kernels and zero biases: a random network
+    whose activations neither die out nor blow up with depth."""
+    image = keras.Input((None, None, 3))
+    x, names = image, []
+    init = keras.initializers.HeNormal(seed=seed)
+    for b, (convs, channels) in enumerate(VGG19_BLOCKS, start=1):
+        for c in range(1, convs + 1):
+            name = f"block{b}_conv{c}"
+            x = layers.Conv2D(channels, 3, padding="same", activation="relu", kernel_initializer=init, name=name)(x)
+            names.append(name)
+            if name == layer:
+                return keras.Model(image, x, name=f"vgg19_{layer}")
+        x = layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
+        names.append(f"block{b}_pool")
+        if names[-1] == layer:
+            return keras.Model(image, x, name=f"vgg19_{layer}")
+    raise ValueError(f"VGG19 has no layer {layer!r}; its layers: {', '.join(names)}")
+
+
 def _vgg19_trunk(layer: str, weights_file: Path | None, seed: int) -> keras.Model:
+    if weights_file is None:
+        return _random_vgg19_trunk(layer, seed)
     base = keras.applications.VGG19(include_top=False, weights=None, input_shape=(None, None, 3))
-    if weights_file is not None:
-        base.load_weights(str(weights_file))
-    else:  # He-normal kernels, zero biases: a random network with activations that neither die out nor blow up
-        init = keras.initializers.HeNormal(seed=seed)
-        for lay in base.layers:
-            if isinstance(lay, layers.Conv2D):
-                kernel, bias = lay.get_weights()
-                lay.set_weights([np.asarray(init(kernel.shape)), np.zeros_like(bias)])
+    base.load_weights(str(weights_file))
     return keras.Model(base.input, base.get_layer(layer).output, name=f"vgg19_{layer}")
 
 
