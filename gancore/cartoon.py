@@ -139,6 +139,13 @@ class CartoonData:
     test_sources: tuple[str, ...] = ()
     extra: dict = field(default_factory=dict)
 
+    def stylised_test_photos(self) -> np.ndarray:
+        """The held-out photos rendered by :func:`cartoonise` (the stand-in's own recipe; at the resolution the
+        stand-in cartoonises, then resized): the upper-bound baseline."""
+        if "test_photo_cartoons" not in self.extra:
+            self.extra["test_photo_cartoons"] = cartoonise_batch(self.test_photos)
+        return self.extra["test_photo_cartoons"]
+
 
 def image_files(folder: str | Path) -> list[Path]:
     """Image files of a folder (.jpg/.jpeg/.png, not hidden), sorted by name."""
@@ -210,7 +217,8 @@ def photo_standin(train_count: int, test_count: int, size: int, seed: int = 0, s
               f"real photos shipped with scikit-image / matplotlib. Not selfies, not anime.")
     return CartoonData(shrink(photos), cartoonise_batch(cartoon_crops, size), shrink(test),
                        cartoonise_batch(test_cartoon_crops, size), source, True, tuple(photo_domain),
-                       tuple(cartoon_domain), tuple(test_photos), {"standin_size": px})
+                       tuple(cartoon_domain), tuple(test_photos),
+                       {"standin_size": px, "test_photo_cartoons": cartoonise_batch(test, size)})
 
 
 def cartoon_data(train_count: int, test_count: int, size: int, seed: int = 0, root: str | Path | None = None,
@@ -337,3 +345,19 @@ class StyleJudge:
         p = self.features_and_logits(photos_unit)[1] <= 0
         c = self.features_and_logits(cartoons_unit)[1] > 0
         return float(np.concatenate([p, c]).mean())
+
+
+def step_dataset(arrays: dict[str, np.ndarray], batch_size: int, seed: int, start_step: int, num_steps: int):
+    """Per-step batches ``(photo, photo_target, cartoon, smooth_cartoon)`` in [-1, 1]: photos (with their targets)
+    and cartoons (with their smoothed versions) drawn independently with replacement, like the book's two
+    ``np.random.choice`` calls; batch ``s`` depends only on (seed, s), so a resumed run sees the same batches."""
+    import tensorflow as tf
+
+    from gancore.training.fitting import step_indexed_dataset
+
+    tanh = lambda x: tf.cast(x, tf.float32) / 127.5 - 1.0  # noqa: E731
+    photos = step_indexed_dataset(np.stack([arrays["photos"], arrays["photo_targets"]], 1), batch_size, seed,
+                                  start_step, num_steps, tanh)
+    cartoons = step_indexed_dataset(np.stack([arrays["cartoons"], arrays["smooth_cartoons"]], 1), batch_size,
+                                    seed + 1, start_step, num_steps, tanh)
+    return tf.data.Dataset.zip(photos, cartoons).map(lambda p, c: (p[:, 0], p[:, 1], c[:, 0], c[:, 1]))

@@ -163,3 +163,19 @@ def test_train_step_updates_g_and_d_not_vgg():
     assert all(np.isfinite(float(v)) for v in logs.values())
     out = model.translate(batch[0].numpy(), model.style_of(batch[2].numpy()))
     assert out.shape == (2, 32, 32, 3) and np.abs(out).max() <= 1.0
+
+
+def test_step_dataset_pairs_and_resumes():
+    data = cartoon.photo_standin(6, 2, 16, seed=0, standin_size=32)
+    arrays = cartoon.training_arrays(data)
+    first = [tuple(x.numpy() for x in b) for b in cartoon.step_dataset(arrays, 3, 5, 0, 2)]
+    photo, target, cart, smooth = first[1]
+    assert photo.shape == (3, 16, 16, 3) and photo.min() >= -1 and photo.max() <= 1
+    # each photo travels with its own sharpened target, each cartoon with its own smoothed version
+    i = int(np.argmin(np.abs(cartoon.to_tanh(arrays["photos"]) - photo[0]).reshape(6, -1).sum(1)))
+    np.testing.assert_allclose(target[0], cartoon.to_tanh(arrays["photo_targets"][i]), atol=1e-6)
+    j = int(np.argmin(np.abs(cartoon.to_tanh(arrays["cartoons"]) - cart[0]).reshape(6, -1).sum(1)))
+    np.testing.assert_allclose(smooth[0], cartoon.to_tanh(arrays["smooth_cartoons"][j]), atol=1e-6)
+    resumed = [x.numpy() for x in next(iter(cartoon.step_dataset(arrays, 3, 5, 1, 1)))]
+    for a, b in zip(resumed, first[1]):
+        np.testing.assert_array_equal(a, b)
