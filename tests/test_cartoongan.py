@@ -179,3 +179,21 @@ def test_step_dataset_pairs_and_resumes():
     resumed = [x.numpy() for x in next(iter(cartoon.step_dataset(arrays, 3, 5, 1, 1)))]
     for a, b in zip(resumed, first[1]):
         np.testing.assert_array_equal(a, b)
+
+
+def test_pixel_loss_space_takes_l1_on_images():
+    feats = vgg19_features(32, weights="random", fallback_width=0.125)
+    g = cartoongan.build_generator(32, width=0.125, style_channels=feats.channels)
+    d = cartoongan.build_discriminator(32, width=0.125)
+    with pytest.raises(ValueError):
+        CartoonGAN(g, d, feats, loss_space="gram")
+    model = CartoonGAN(g, d, feats, loss_weights=(0.0, 1.0, 0.0), loss_space="pixels")
+    model.compile(d_optimizer=keras.optimizers.SGD(0.0), g_optimizer=keras.optimizers.SGD(0.0))
+    rng = np.random.default_rng(2)
+    photo = tf.constant(rng.uniform(-1, 1, (2, 32, 32, 3)), tf.float32)
+    target = tf.constant(rng.uniform(-1, 1, (2, 32, 32, 3)), tf.float32)
+    cart = tf.zeros((2, 32, 32, 3))
+    out = model.generator([photo, model.features(cart)], training=True)  # instance norm: same in training mode
+    logs = model.train_step((photo, target, cart, cart))
+    np.testing.assert_allclose(float(logs["g_content"]), float(tf.reduce_mean(tf.abs(out - target))), rtol=1e-4)
+    np.testing.assert_allclose(float(logs["g_style"]), float(tf.reduce_mean(tf.abs(out))), rtol=1e-4)

@@ -57,18 +57,22 @@ class CartoonGAN(keras.Model):
     1. discriminator: cartoons -> 1, smoothed cartoons -> 0, G's outputs -> 0; the mean of the three MSEs, one
        update (the book: three ``train_on_batch`` calls, three updates);
     2. generator: :func:`generator_loss` with ``loss_weights``, D frozen (inference mode) as in the book's
-       combined model. The feature extractor is frozen and never trained.
+       combined model. The feature extractor is frozen and never trained. ``loss_space="pixels"`` takes the
+       content and style L1s on the images instead of their features (the style input stays features).
 
     Logged: ``d_loss``, ``g_loss`` (weighted total), ``g_adv``, ``g_content``, ``g_style`` and ``d_acc`` (share of
     the three patch maps on the right side of 0.5, like the book's Keras accuracy).
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, features: VGGFeatures,
-                 loss_weights=BOOK_LOSS_WEIGHTS, **kwargs):
+                 loss_weights=BOOK_LOSS_WEIGHTS, loss_space: str = "features", **kwargs):
         super().__init__(**kwargs)
+        if loss_space not in ("features", "pixels"):
+            raise ValueError(f"loss_space must be 'features' or 'pixels', got {loss_space!r}")
         self.generator = generator
         self.discriminator = discriminator
         self.features = features
+        self.loss_space = loss_space
         self.loss_weights = tuple(float(w) for w in loss_weights)
         if len(self.loss_weights) != 3:
             raise ValueError("loss_weights = (adversarial, content, style)")
@@ -116,8 +120,12 @@ class CartoonGAN(keras.Model):
         with tf.GradientTape() as tape:
             fake = self.generator([photo, style], training=True)
             patches = self.discriminator(fake, training=False)
-            g_loss, adv, content, style_term = generator_loss(patches, self.features(fake), target_features,
-                                                              cartoon_features, self.loss_weights)
+            if self.loss_space == "features":
+                g_loss, adv, content, style_term = generator_loss(patches, self.features(fake), target_features,
+                                                                  cartoon_features, self.loss_weights)
+            else:  # the L1s on the images themselves (an offline substitute for the perceptual loss)
+                g_loss, adv, content, style_term = generator_loss(patches, fake, photo_target, cartoon,
+                                                                  self.loss_weights)
             scaled = self.g_optimizer.scale_loss(scale_loss(g_loss))
         grads = tape.gradient(scaled, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
