@@ -8,6 +8,7 @@ import pytest
 
 from gancore import superres as sr
 from gancore.models import srgan as models
+from gancore.models import vgg_features
 from gancore.training import srgan as training
 from gancore.training.srgan import SRGAN
 
@@ -138,8 +139,8 @@ def test_content_extractor_offline_is_random_vgg_and_says_so(monkeypatch, tmp_pa
     with pytest.raises(FileNotFoundError):
         training.find_vgg19_weights(tmp_path / "missing.h5")
     (tmp_path / "models").mkdir()
-    (tmp_path / "models" / training.VGG19_NOTOP_FILE).write_bytes(b"")
-    assert training.find_vgg19_weights("imagenet") == tmp_path / "models" / training.VGG19_NOTOP_FILE
+    (tmp_path / "models" / vgg_features.VGG19_NOTOP_FILE).write_bytes(b"")
+    assert training.find_vgg19_weights("imagenet") == tmp_path / "models" / vgg_features.VGG19_NOTOP_FILE
 
 
 def test_book_vgg_trunk_count():
@@ -218,10 +219,10 @@ def test_paired_batches_stay_aligned_and_depend_only_on_the_step():
 
 
 def test_random_trunk_has_keras_vgg19_layer_names_and_shapes():
-    ours = training._random_vgg19_trunk("block3_conv4", seed=0)
+    ours = vgg_features.random_vgg19_trunk("block3_conv4", seed=0)
     ref = keras.applications.VGG19(include_top=False, weights=None, input_shape=(None, None, 3))
     ref = keras.Model(ref.input, ref.get_layer("block3_conv4").output)
     assert [w.shape for w in ours.weights] == [w.shape for w in ref.weights]
     assert [lay.name for lay in ours.layers[1:]] == [lay.name for lay in ref.layers[1:]]
     with pytest.raises(ValueError):
-        training._random_vgg19_trunk("block9_conv1", seed=0)
+        vgg_features.random_vgg19_trunk("block9_conv1", seed=0)

@@ -73,19 +73,26 @@ def find_vgg19_weights(weights_path: str | Path | None = None) -> Path | None:
     return None
 
 
-def _truncated_vgg19(input_shape: tuple[int, int, int], layer: str, width: float, seed: int) -> keras.Model:
-    """VGG19's layers up to ``layer`` (same names), hidden channels scaled by ``width``, He-normal init."""
+def random_vgg19_trunk(layer: str, input_shape: tuple = (None, None, 3), width: float = 1.0,
+                       seed: int = 0) -> keras.Model:
+    """VGG19's layers (Keras' names) up to ``layer`` (a convolution or a pooling layer), hidden channels scaled by
+    ``width``, He-normal kernels (one seed per layer) and zero biases: a random network whose activations neither
+    die out nor blow up with depth. Raises ValueError, listing the layers, for a name VGG19 does not have."""
     image = keras.Input(input_shape, name="image")
-    x = image
+    x, names = image, []
     for block, convs, filters in VGG19_BLOCKS:
         for conv in range(1, convs + 1):
             name = f"block{block}_conv{conv}"
             x = layers.Conv2D(max(1, round(filters * width)), 3, padding="same", activation="relu", name=name,
                               kernel_initializer=keras.initializers.HeNormal(seed=seed + 10 * block + conv))(x)
+            names.append(name)
             if name == layer:
                 return keras.Model(image, x, name=f"vgg19_{layer}_random")
         x = layers.MaxPooling2D(2, name=f"block{block}_pool")(x)
-    raise ValueError(f"VGG19 has no layer {layer!r}")
+        names.append(f"block{block}_pool")
+        if names[-1] == layer:
+            return keras.Model(image, x, name=f"vgg19_{layer}_random")
+    raise ValueError(f"VGG19 has no layer {layer!r}; its layers: {', '.join(names)}")
 
 
 def vgg19_features(image_size: int, layer: str = "block4_conv4", weights: str = "auto",
@@ -110,7 +117,7 @@ def vgg19_features(image_size: int, layer: str = "block4_conv4", weights: str = 
         description = f"VGG19 {layer}, real ImageNet weights from {found}"
         pretrained = True
     else:
-        model = _truncated_vgg19(shape, layer, fallback_width, seed)
+        model = random_vgg19_trunk(layer, shape, fallback_width, seed)
         description = (f"SUBSTITUTE: VGG19's layers up to {layer} with random He-normal weights (seed {seed}"
                        + (f", channels x{fallback_width}" if fallback_width != 1 else "")
                        + "), frozen; the ImageNet weights are not on this machine and cannot be downloaded")

@@ -18,7 +18,7 @@ import numpy as np
 import tensorflow as tf
 
 from gancore.models.vgg_features import VGGFeatures
-from gancore.training.distribute import compile_two_optimizers, scale_loss
+from gancore.training.distribute import GeneratorDiscriminatorModel, scale_loss
 
 BOOK_LOSS_WEIGHTS = (1.0, 1.0, 0.1)  # adversarial, content (vs the sharpened selfie), style (vs the cartoon)
 PAPER_LOSS_WEIGHTS = (1.0, 10.0, 0.0)  # Chen et al. 2018: L_adv + 10 L_con
@@ -45,7 +45,7 @@ def generator_loss(fake_patches, fake_features, content_features, style_features
     return w_adv * adv + w_content * content + w_style * style, adv, content, style
 
 
-class CartoonGAN(keras.Model):
+class CartoonGAN(GeneratorDiscriminatorModel, keras.Model):
     """Unpaired photo -> cartoon translation as the book trains it.
 
     Each dataset element is ``(photo, photo_target, cartoon, smooth_cartoon)`` in [-1, 1] (batches of photos
@@ -76,21 +76,7 @@ class CartoonGAN(keras.Model):
         self.loss_weights = tuple(float(w) for w in loss_weights)
         if len(self.loss_weights) != 3:
             raise ValueError("loss_weights = (adversarial, content, style)")
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("d_loss", "g_loss", "g_adv", "g_content", "g_style", "d_acc")}
-
-    def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer,
-                **kwargs) -> None:
-        """One optimizer per network (the book shared one Adam; Keras 3 refuses that), both built now."""
-        compile_two_optimizers(self, d_optimizer, g_optimizer, self.discriminator.trainable_variables,
-                               self.generator.trainable_variables, **kwargs)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def step_counter(self) -> tf.Variable:
-        return self.g_optimizer.iterations
+        self.track("d_loss", "g_loss", "g_adv", "g_content", "g_style", "d_acc")
 
     def call(self, inputs, training: bool = False):
         photo, style = inputs

@@ -88,3 +88,27 @@ def compile_two_optimizers(model, d_optimizer, g_optimizer, d_variables, g_varia
     d_optimizer.build(list(d_variables))
     g_optimizer.build(list(g_variables))
     model.built = True  # both networks are built; callbacks such as BackupAndRestore require it
+
+
+class GeneratorDiscriminatorModel:
+    """Mixin for a ``keras.Model`` holding ``self.generator`` and ``self.discriminator`` trained with one optimizer
+    each: ``compile(d_optimizer, g_optimizer)`` builds both (:func:`compile_two_optimizers`), ``metrics`` lists the
+    ``self.trackers`` (name -> ``keras.metrics.Mean``, made by :meth:`track`), and the step counter is the
+    generator optimizer's iteration count (restored with checkpoints)."""
+
+    def track(self, *names: str) -> None:
+        import keras
+
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+
+    def compile(self, d_optimizer, g_optimizer, **kwargs) -> None:
+        """One optimizer per network (the book shared one Adam; Keras 3 refuses that), both built now."""
+        compile_two_optimizers(self, d_optimizer, g_optimizer, self.discriminator.trainable_variables,
+                               self.generator.trainable_variables, **kwargs)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def step_counter(self):
+        return self.g_optimizer.iterations

@@ -28,13 +28,12 @@ import tensorflow as tf
 from keras import layers, ops
 
 from gancore import losses as gan_losses
-from gancore.training.distribute import compile_two_optimizers, scale_loss
+from gancore.models import vgg_features
+from gancore.training.distribute import GeneratorDiscriminatorModel, scale_loss
 
 BOOK_ADVERSARIAL_WEIGHT = 1e-3
 BOOK_CONTENT_LAYER = "block3_conv4"
 BOOK_VGG_TRUNK_PARAMS = 2_325_568  # VGG19 up to block3_conv4
-VGG19_NOTOP_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"  # what keras.applications downloads
-CAFFE_MEAN_BGR = (103.939, 116.779, 123.68)
 ADVERSARIAL_FORMS = ("book", "least_squares")
 
 
@@ -73,12 +72,10 @@ def feature_mse(a, b):
 # --------------------------------------------------------------------------------------------------------------
 class VGGPreprocess(layers.Layer):
     """[-1, 1] RGB -> what ImageNet VGG expects (``keras.applications.vgg19.preprocess_input``, "caffe" mode):
-    0..255, channels reversed to BGR, the ImageNet mean per channel subtracted."""
+    0..255, channels reversed to BGR, the ImageNet mean per channel subtracted (:func:`vgg_features.to_vgg_input`)."""
 
     def call(self, x):
-        x = (x + 1.0) * 127.5
-        x = x[..., ::-1]
-        return x - ops.convert_to_tensor(CAFFE_MEAN_BGR, dtype=x.dtype)
+        return vgg_features.to_vgg_input(x, preprocess=True)
 
 
 @dataclass
@@ -96,10 +93,9 @@ class ContentExtractor:
 
 
 def find_vgg19_weights(weights: str | Path | None = "imagenet") -> Path | None:
-    """The ImageNet VGG19 (no top) weights file: ``weights`` itself if it is a path to a file, else the copy in the
-    Keras cache (``$KERAS_HOME`` or ``~/.keras``, ``models/`` + the file name Keras downloads); None if absent."""
-    import os
-
+    """The ImageNet VGG19 (no top) weights file: ``weights`` itself if it is a path to a file, else the copy on this
+    machine (:func:`vgg_features.find_vgg19_weights`: ``$GANCORE_VGG19_WEIGHTS`` or the Keras cache, ``models/`` +
+    the file name Keras downloads); None if absent."""
     if weights is None:
         return None
     if str(weights) != "imagenet":
@@ -107,37 +103,12 @@ def find_vgg19_weights(weights: str | Path | None = "imagenet") -> Path | None:
         if not path.is_file():
             raise FileNotFoundError(f"VGG19 weights file {path} does not exist")
         return path
-    home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")).expanduser()
-    candidate = home / "models" / VGG19_NOTOP_FILE
-    return candidate if candidate.is_file() else None
-
-
-VGG19_BLOCKS = ((2, 64), (2, 128), (4, 256), (4, 512), (4, 512))  # (convolutions, channels) per block
-
-
-def _random_vgg19_trunk(layer: str, seed: int) -> keras.Model:
-    """VGG19's layers (Keras' names) up to ``layer`` only, He-normal kernels and zero biases: a random network
-    whose activations neither die out nor blow up with depth."""
-    image = keras.Input((None, None, 3))
-    x, names = image, []
-    init = keras.initializers.HeNormal(seed=seed)
-    for b, (convs, channels) in enumerate(VGG19_BLOCKS, start=1):
-        for c in range(1, convs + 1):
-            name = f"block{b}_conv{c}"
-            x = layers.Conv2D(channels, 3, padding="same", activation="relu", kernel_initializer=init, name=name)(x)
-            names.append(name)
-            if name == layer:
-                return keras.Model(image, x, name=f"vgg19_{layer}")
-        x = layers.MaxPooling2D(2, name=f"block{b}_pool")(x)
-        names.append(f"block{b}_pool")
-        if names[-1] == layer:
-            return keras.Model(image, x, name=f"vgg19_{layer}")
-    raise ValueError(f"VGG19 has no layer {layer!r}; its layers: {', '.join(names)}")
+    return vgg_features.find_vgg19_weights()
 
 
 def _vgg19_trunk(layer: str, weights_file: Path | None, seed: int) -> keras.Model:
     if weights_file is None:
-        return _random_vgg19_trunk(layer, seed)
+        return vgg_features.random_vgg19_trunk(layer, seed=seed)
     base = keras.applications.VGG19(include_top=False, weights=None, input_shape=(None, None, 3))
     base.load_weights(str(weights_file))
     return keras.Model(base.input, base.get_layer(layer).output, name=f"vgg19_{layer}")
@@ -157,7 +128,8 @@ def vgg19_content_extractor(layer: str = BOOK_CONTENT_LAYER, weights: str | Path
     if weights_file is not None:
         kind, what = "imagenet", f"ImageNet VGG19 weights from {weights_file}"
     elif weights is not None and fallback == "error":
-        raise FileNotFoundError(f"No ImageNet VGG19 weights ({VGG19_NOTOP_FILE} in ~/.keras/models); pass a path")
+        raise FileNotFoundError(f"No ImageNet VGG19 weights ({vgg_features.VGG19_NOTOP_FILE} in ~/.keras/models); "
+                                "pass a path")
     elif fallback == "pixels":
         return ContentExtractor(None, "pixels", "pixels", False,
                                 "PIXEL-SPACE content loss (no ImageNet VGG19 weights here): the content term is "
@@ -186,7 +158,7 @@ def pixel_extractor() -> ContentExtractor:
 # --------------------------------------------------------------------------------------------------------------
 # The model
 # --------------------------------------------------------------------------------------------------------------
-class SRGAN(keras.Model):
+class SRGAN(GeneratorDiscriminatorModel, keras.Model):
     """Generator: low-resolution [-1, 1] RGB -> 4x larger; discriminator: high-resolution image -> patch logits.
 
     The dataset yields ``(low_res, high_res)`` pairs in [-1, 1]. Each ``train_step``:
@@ -217,21 +189,7 @@ class SRGAN(keras.Model):
         self.adversarial_weight = float(adversarial_weight)
         self.pixel_loss_only = pixel_loss_only
         self.frozen_d_in_g_step = frozen_d_in_g_step
-        self.trackers = {name: keras.metrics.Mean(name=name)
-                         for name in ("d_loss", "g_loss", "g_content", "g_adv", "g_pixel_mse", "d_acc")}
-
-    def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer,
-                **kwargs) -> None:
-        """One optimizer per network (the book shared one Adam; Keras 3 refuses that), both built now."""
-        compile_two_optimizers(self, d_optimizer, g_optimizer, self.discriminator.trainable_variables,
-                               self.generator.trainable_variables, **kwargs)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def step_counter(self) -> tf.Variable:
-        return self.g_optimizer.iterations
+        self.track("d_loss", "g_loss", "g_content", "g_adv", "g_pixel_mse", "d_acc")
 
     def call(self, low_res, training: bool = False):
         return self.generator(low_res, training=training)
