@@ -8,6 +8,7 @@ import pytest
 import tensorflow as tf
 
 from gancore import translation as tr
+from gancore import unpaired
 from gancore.models.cyclegan import (
     build_resnet_discriminator,
     build_resnet_generator,
@@ -230,3 +231,45 @@ def test_classifier_tells_two_real_photo_domains_apart():
     assert identity["real_b_fd"] < 0.2 * identity["identity_a2b_fd"]  # real B is far closer to test B than A is
     rows = tr.results_table(identity)
     assert [r["method"] for r in rows].count("real target images") == 2
+
+
+# --- data: the authors' folder layout and the stand-ins --------------------------------------------------------
+def test_warmth_by_hand():
+    image = np.zeros((1, 2, 2, 3), "uint8")
+    image[..., 0], image[..., 2] = 200, 50
+    np.testing.assert_allclose(unpaired.warmth(image), [150.0])
+
+
+def test_warm_cool_standin_layout_and_rule(tmp_path):
+    data = unpaired.unpaired_data("apple2orange", 12, 6, 16, seed=0, root=tmp_path, standin_size=32)
+    assert data.standin and "STAND-IN" in data.source
+    assert [len(x) for x in (data.train_a, data.train_b, data.test_a, data.test_b)] == [12, 12, 6, 6]
+    assert data.train_a.shape[1:] == (16, 16, 3) and data.train_a.dtype == np.uint8
+    for split in unpaired.SPLITS:
+        assert len(unpaired.image_files(data.folder / split)) in (12, 6)
+    # the rule holds on the stored 32 px crops (resizing to 16 px only averages)
+    stored_a = unpaired.load_unpaired_folder(data.folder / "trainA", 32)
+    stored_b = unpaired.load_unpaired_folder(data.folder / "trainB", 32)
+    assert unpaired.warmth(stored_a).max() < unpaired.COOL_BELOW
+    assert unpaired.warmth(stored_b).min() > unpaired.WARM_ABOVE
+    per_photo = data.info["per_photo"]
+    test_photos = set(per_photo["test"]["A"]) | set(per_photo["test"]["B"])
+    train_photos = set(per_photo["train"]["A"]) | set(per_photo["train"]["B"])
+    assert test_photos == set(unpaired.WARM_COOL_TEST_PHOTOS) and not test_photos & train_photos
+
+
+def test_real_layout_is_preferred_over_the_standin(tmp_path):
+    from PIL import Image
+
+    rng = np.random.default_rng(0)
+    for split, count in zip(unpaired.SPLITS, (3, 4, 2, 1)):
+        folder = tmp_path / "horse2zebra" / split
+        folder.mkdir(parents=True)
+        for i in range(count):
+            Image.fromarray(rng.integers(0, 256, (40, 40, 3), dtype=np.uint8)).save(folder / f"n{i}.jpg")
+    data = unpaired.unpaired_data("horse2zebra", 10, 10, 20, root=tmp_path)
+    assert not data.standin and "real horse2zebra" in data.source
+    assert [len(x) for x in (data.train_a, data.train_b, data.test_a, data.test_b)] == [3, 4, 2, 1]
+    assert data.train_a.shape[1:] == (20, 20, 3)
+    with pytest.raises(ValueError):
+        unpaired.unpaired_data("summer2winter", 1, 1, 8, root=tmp_path)
