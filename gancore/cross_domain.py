@@ -295,3 +295,34 @@ def to_fashion_classifier(images01: np.ndarray) -> np.ndarray:
     if grey.shape[1:] == (28, 28):
         return grey
     return np.stack([cv2.resize(g, (28, 28), interpolation=cv2.INTER_AREA) for g in grey])
+
+
+def fashion_verdict(classifier, translations01: np.ndarray, target_classes: tuple[int, ...],
+                    real_target01: np.ndarray) -> dict:
+    """The Fashion-MNIST classifier's view of translations into a stand-in domain (all images in [0, 1]).
+
+    ``share_target``: share classified as one of ``target_classes`` (a translated bag called a sneaker or an ankle
+    boot); ``class_shares``: the share of each of the 10 classes; ``fd``: Frechet distance between the classifier's
+    128 features of the translations and of ``real_target01`` (real test images of the target domain)."""
+    from gancore.metrics import frechet_distance_of_features
+
+    features, logits = classifier.features_and_logits(to_fashion_classifier(translations01))
+    real_features, _ = classifier.features_and_logits(to_fashion_classifier(real_target01))
+    predicted = logits.argmax(-1)
+    return {"share_target": float(np.isin(predicted, target_classes).mean()),
+            "class_shares": (np.bincount(predicted, minlength=10) / len(predicted)).tolist(),
+            "fd": frechet_distance_of_features(features, real_features)}
+
+
+def unpaired_step_dataset(images_a: np.ndarray, images_b: np.ndarray, batch_size: int, seed: int, start_step: int,
+                          num_steps: int):
+    """``(batch_a, batch_b)`` per step in [-1, 1], each drawn with replacement from its own domain and keyed by
+    (seed, step) (B with ``seed + 1``), so the two halves are unrelated and a resumed run sees the same batches."""
+    import tensorflow as tf
+
+    from gancore.data.faces import to_tanh_range
+    from gancore.training.fitting import step_indexed_dataset
+
+    return tf.data.Dataset.zip((
+        step_indexed_dataset(images_a, batch_size, seed, start_step, num_steps, to_tanh_range),
+        step_indexed_dataset(images_b, batch_size, seed + 1, start_step, num_steps, to_tanh_range)))

@@ -168,3 +168,81 @@ def test_bug_diagnostics_of_a_collapsed_and_a_real_set():
 
 def test_to_unit_clips_generator_range():
     np.testing.assert_allclose(cd.to_unit(np.array([-1.5, -1.0, 0.0, 1.0, 2.0])), [0.0, 0.0, 0.5, 1.0, 1.0])
+
+
+def test_unpaired_batches_come_from_their_own_domain_and_resume_exactly():
+    a = np.zeros((5, 4, 4, 3), "uint8")
+    b = np.full((7, 4, 4, 3), 255, "uint8")
+    a[:, 0, 0, 0] = np.arange(5) * 10
+    steps = list(cd.unpaired_step_dataset(a, b, 3, seed=2, start_step=0, num_steps=4))
+    batch_a, batch_b = (x.numpy() for x in steps[0])
+    assert batch_a.shape == (3, 4, 4, 3) and batch_b.shape == (3, 4, 4, 3)
+    np.testing.assert_allclose(batch_b, 1.0)  # (255 - 127.5) / 127.5
+    assert set(np.round(batch_a[:, 0, 0, 0] * 127.5 + 127.5).astype(int)) <= {0, 10, 20, 30, 40}
+    np.testing.assert_allclose(batch_a[:, 1:], -1.0)
+    resumed = next(iter(cd.unpaired_step_dataset(a, b, 3, seed=2, start_step=2, num_steps=1)))
+    np.testing.assert_array_equal(resumed[0].numpy(), steps[2][0].numpy())
+
+
+def test_fashion_classifier_calls_real_bags_bags_and_real_shoes_shoes():
+    _fashion_or_skip()
+    from gancore.classifiers import load_domain_classifier
+
+    data = cd.fashion_domains(32, train_per_domain=10, test_per_domain=200, seed=0)
+    classifier = load_domain_classifier("fashion_mnist")
+    shoes = cd.fashion_verdict(classifier, data.test_b / 255.0, cd.FASHION_SHOES, data.test_b / 255.0)
+    assert 0.97 <= shoes["share_target"] <= 1.0  # resized up and back down, still shoes
+    assert shoes["fd"] < 1e-3 and abs(sum(shoes["class_shares"]) - 1.0) < 1e-9
+    bags = cd.fashion_verdict(classifier, data.test_a / 255.0, cd.FASHION_SHOES, data.test_b / 255.0)
+    assert bags["share_target"] <= 0.03 and bags["class_shares"][8] >= 0.95
+    assert bags["fd"] > 10 * max(shoes["fd"], 1e-3)
+
+
+# --- the book's six-output loss through the shared two-generator trainer ---------------------------------------
+def test_book_loss_is_the_six_outputs_with_weight_one():
+    from gancore.training.cyclegan import generator_loss
+
+    full = lambda value: np.full((2, 4, 4, 3), value, "float32")  # noqa: E731
+    a, b, out = full(0.5), full(-0.5), full(0.1)
+    patches_a, patches_b = np.full((2, 1, 1, 1), 0.5, "float32"), np.zeros((2, 1, 1, 1), "float32")
+    # the book's outputs: (D_A(G_BA(b)) - 1)^2 = 0.25, (D_B(G_AB(a)) - 1)^2 = 1, |G_AB(a) - b| = 0.6,
+    # |G_BA(b) - a| = 0.4, |G_BA(G_AB(a)) - a| = 0.4, |G_AB(G_BA(b)) - b| = 0.6: total 3.25
+    book = generator_loss(a, b, out, out, patches_a, patches_b, out, out, adversarial_weight=1.0, cycle_weight=1.0,
+                          identity_weight=0.0, unpaired_l1_weight=1.0)
+    np.testing.assert_allclose([float(book[k]) for k in ("adv", "unpaired", "cycle", "total")], [1.25, 1.0, 1.0, 3.25],
+                               rtol=1e-6)
+    fix = generator_loss(a, b, out, out, patches_a, patches_b, out, out, adversarial_weight=1.0, cycle_weight=1.0,
+                         identity_weight=0.0, unpaired_l1_weight=0.0)
+    np.testing.assert_allclose(float(fix["total"]), 2.25, rtol=1e-6)
+
+
+def test_discogan_networks_train_in_the_shared_trainer():
+    import keras
+
+    from gancore.models.discogan import build_discriminator, build_generator
+    from gancore.training.cyclegan import CycleGAN
+    from gancore.training.fitting import fit_steps
+
+    rng = np.random.default_rng(0)
+    a = rng.integers(0, 256, (16, 16, 16, 3), dtype=np.uint8)
+    b = rng.integers(0, 256, (16, 16, 16, 3), dtype=np.uint8)
+    logs = {}
+    for name, weight in (("book", 1.0), ("fix", 0.0)):
+        keras.utils.set_random_seed(0)
+        nets = [build_generator(16, width=1 / 16), build_generator(16, width=1 / 16),
+                build_discriminator(16, width=1 / 16), build_discriminator(16, width=1 / 16)]
+        model = CycleGAN(*nets, adversarial_weight=1.0, cycle_weight=1.0, identity_weight=0.0,
+                         unpaired_l1_weight=weight)
+        model.compile(d_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5),
+                      g_optimizer=keras.optimizers.Adam(2e-4, beta_1=0.5))
+        history = fit_steps(model, lambda s, n: cd.unpaired_step_dataset(a, b, 4, 0, s, n), total_steps=2,
+                            steps_per_epoch=2, verbose=0)
+        logs[name] = {k: v[-1] for k, v in history.history.items()}
+        assert model.translate_ab(a[:3] / 127.5 - 1.0).shape == (3, 16, 16, 3)
+    assert "unpaired" in logs["book"] and "unpaired" not in logs["fix"]
+    assert all(np.isfinite(v) for v in logs["book"].values())
+    # the book's total is the fix's terms plus the unpaired L1 (noise targets uniform in [-1, 1]: an L1 of 0.5 to
+    # 2/3 per direction in [-1, 1] units at initialisation, summed over two)
+    book = logs["book"]
+    np.testing.assert_allclose(book["g_loss"], book["adv"] + book["cycle"] + book["unpaired"], rtol=1e-4)
+    assert 0.8 < book["unpaired"] < 2.0
