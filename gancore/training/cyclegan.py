@@ -1,0 +1,285 @@
+"""CycleGAN (Zhu et al., 2017) as the book trains it, plus the paper's two options the book leaves out.
+
+Two generators (``G_AB``: A -> B, ``G_BA``: B -> A) and two unconditional PatchGANs (``D_A`` judges domain A,
+``D_B`` domain B) with linear patch outputs, trained by least squares against all-ones / all-zeros patch maps
+(the book's ``loss='mse'``). The generator objective is the book's combined model:
+
+    adversarial_weight x (E[(D_B(G_AB(a)) - 1)^2] + E[(D_A(G_BA(b)) - 1)^2])
+    + cycle_weight x (E|G_BA(G_AB(a)) - a| + E|G_AB(G_BA(b)) - b|)
+    + identity_weight x (E|G_BA(a) - a| + E|G_AB(b) - b|)
+    + unpaired_l1_weight x (E|G_AB(a) - b| + E|G_BA(b) - a|)
+
+The last line is the DiscoGAN book's bug (an L1 pull towards an *unrelated* image of the other domain); it is 0
+for CycleGAN and kept so the DiscoGAN chapter can show it. The paper's options: an :class:`ImagePool` of past
+fakes for the discriminators (``pool_size=50`` in the paper, 0 = the book) and :class:`LinearDecayAfterHalf`,
+a learning-rate schedule for the two optimizers (the book keeps Adam's rate constant).
+"""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from gancore import losses as gan_losses
+from gancore.training.distribute import compile_two_optimizers, scale_loss
+
+# E3 apples <-> oranges: loss_weights=[1, 1, 10, 10, 3, 3]; E4 horses <-> zebras: [1, 1, 10, 10, 5, 5]
+BOOK_ADVERSARIAL_WEIGHT = 1.0
+BOOK_CYCLE_WEIGHT = 10.0
+BOOK_IDENTITY_WEIGHT_E3 = 3.0
+BOOK_IDENTITY_WEIGHT_E4 = 5.0
+PAPER_POOL_SIZE = 50
+
+
+# --- pure losses ---------------------------------------------------------------------------------------------------
+def discriminator_loss(real_patches, fake_patches):
+    """One discriminator's loss as the book trains it: MSE of real patches against 1 and of fake patches against 0,
+    averaged over the two halves (the book averaged its two ``train_on_batch`` losses):
+    0.5 E[(D(x) - 1)^2] + 0.5 E[D(G(.))^2]."""
+    return gan_losses.least_squares_discriminator_loss(tf.cast(real_patches, tf.float32),
+                                                       tf.cast(fake_patches, tf.float32))
+
+
+def adversarial_loss(fake_patches):
+    """The generator's side, Keras ``'mse'`` against all-ones patches (no factor 1/2): E[(D(G(.)) - 1)^2]."""
+    return tf.reduce_mean(tf.square(tf.cast(fake_patches, tf.float32) - 1.0))
+
+
+def mean_absolute_error(x, y):
+    """E|x - y| over every pixel and channel (Keras ``'mae'``), in the images' own units ([-1, 1] here)."""
+    return tf.reduce_mean(tf.abs(tf.cast(x, tf.float32) - tf.cast(y, tf.float32)))
+
+
+def generator_loss(real_a, real_b, fake_a, fake_b, patches_fake_a, patches_fake_b, cycled_a=None, cycled_b=None,
+                   same_a=None, same_b=None, adversarial_weight: float = BOOK_ADVERSARIAL_WEIGHT,
+                   cycle_weight: float = BOOK_CYCLE_WEIGHT, identity_weight: float = BOOK_IDENTITY_WEIGHT_E3,
+                   unpaired_l1_weight: float = 0.0) -> dict:
+    """The generators' weighted objective and its unweighted parts, each summed over the two directions.
+
+    ``fake_b = G_AB(a)``, ``fake_a = G_BA(b)``; ``patches_fake_b = D_B(fake_b)``, ``patches_fake_a = D_A(fake_a)``;
+    ``cycled_a = G_BA(fake_b)``, ``cycled_b = G_AB(fake_a)``; ``same_a = G_BA(a)``, ``same_b = G_AB(b)``.
+    A part whose weight is 0 may be passed as None and is then reported as 0.
+    Returns ``{"total", "adv", "cycle", "identity", "unpaired"}``."""
+    zero = tf.constant(0.0)
+    adv = adversarial_loss(patches_fake_a) + adversarial_loss(patches_fake_b)
+    cycle = (mean_absolute_error(cycled_a, real_a) + mean_absolute_error(cycled_b, real_b)
+             if cycled_a is not None else zero)
+    identity = (mean_absolute_error(same_a, real_a) + mean_absolute_error(same_b, real_b)
+                if same_a is not None else zero)
+    unpaired = (mean_absolute_error(fake_b, real_b) + mean_absolute_error(fake_a, real_a)
+                if unpaired_l1_weight else zero)
+    total = (adversarial_weight * adv + cycle_weight * cycle + identity_weight * identity
+             + unpaired_l1_weight * unpaired)
+    return {"total": total, "adv": adv, "cycle": cycle, "identity": identity, "unpaired": unpaired}
+
+
+# --- the paper's options -------------------------------------------------------------------------------------------
+class ImagePool(tf.Module):
+    """The CycleGAN paper's history of generated images (Shrivastava et al.'s trick): the discriminator sees a mix
+    of this step's fakes and older ones, which damps oscillation.
+
+    Same policy as the authors' ``ImagePool.query``, image by image: while the pool holds fewer than ``size``
+    images, store the new fake and return it; once full, with probability 1/2 return a random stored image and
+    put the new fake in its place, otherwise return the new fake. A ``tf.Variable`` buffer, so it runs inside
+    ``fit()``'s compiled step; ``size=0`` returns its input untouched.
+    """
+
+    def __init__(self, size: int, image_shape: tuple[int, int, int], seed: int = 0, name: str = "image_pool"):
+        super().__init__(name=name)
+        self.size = int(size)
+        self.image_shape = tuple(int(s) for s in image_shape)
+        if self.size > 0:
+            self.buffer = tf.Variable(tf.zeros((self.size, *self.image_shape)), trainable=False, name="buffer")
+            self.count = tf.Variable(0, dtype=tf.int32, trainable=False, name="count")
+            self.generator = tf.random.Generator.from_seed(seed)
+
+    def __call__(self, images):
+        images = tf.cast(images, tf.float32)
+        if self.size <= 0:
+            return images
+        n = tf.shape(images)[0]
+        coins = self.generator.uniform((n,))
+        slots = self.generator.uniform((n,), maxval=self.size, dtype=tf.int32)
+        out = tf.TensorArray(tf.float32, size=n, element_shape=self.image_shape)
+
+        def body(i, out):
+            image = images[i]
+
+            def fill():
+                self.buffer.scatter_nd_update([[self.count]], image[None])
+                with tf.control_dependencies([self.count.assign_add(1)]):
+                    return tf.identity(image)
+
+            def swap():
+                old = tf.identity(self.buffer[slots[i]])
+                with tf.control_dependencies([old]):
+                    update = self.buffer.scatter_nd_update([[slots[i]]], image[None])
+                with tf.control_dependencies([update]):
+                    return tf.identity(old)
+
+            def keep():
+                return tf.identity(image)
+
+            chosen = tf.cond(self.count < self.size, fill, lambda: tf.cond(coins[i] > 0.5, swap, keep))
+            return i + 1, out.write(i, chosen)
+
+        _, out = tf.while_loop(lambda i, _: i < n, body, (tf.constant(0), out))
+        return tf.reshape(out.stack(), tf.shape(images))
+
+
+@keras.saving.register_keras_serializable(package="gancore")
+class LinearDecayAfterHalf(keras.optimizers.schedules.LearningRateSchedule):
+    """The CycleGAN paper's schedule: the initial rate for the first ``decay_start`` steps (half of training by
+    default; the paper: 100 epochs of 200), then a straight line down to 0 at ``total_steps``.
+
+    lr(step) = initial x clip((total_steps - step) / (total_steps - decay_start), 0, 1)."""
+
+    def __init__(self, initial_learning_rate: float, total_steps: int, decay_start: int | None = None,
+                 name: str = "linear_decay_after_half"):
+        super().__init__()
+        self.initial_learning_rate = float(initial_learning_rate)
+        self.total_steps = int(total_steps)
+        self.decay_start = int(self.total_steps // 2 if decay_start is None else decay_start)
+        if not 0 <= self.decay_start < self.total_steps:
+            raise ValueError(f"Need 0 <= decay_start < total_steps, got {self.decay_start} and {self.total_steps}")
+        self.name = name
+
+    def __call__(self, step):
+        step = tf.cast(step, tf.float32)
+        remaining = (self.total_steps - step) / float(self.total_steps - self.decay_start)
+        return self.initial_learning_rate * tf.clip_by_value(remaining, 0.0, 1.0)
+
+    def get_config(self) -> dict:
+        return {"initial_learning_rate": self.initial_learning_rate, "total_steps": self.total_steps,
+                "decay_start": self.decay_start, "name": self.name}
+
+
+def book_adam(learning_rate=2e-4) -> keras.optimizers.Adam:
+    """The book's Adam(2e-4, beta_1=0.5); ``learning_rate`` may be a schedule. Make one per network group."""
+    return keras.optimizers.Adam(learning_rate, beta_1=0.5)
+
+
+# --- the trainer ---------------------------------------------------------------------------------------------------
+class CycleGAN(keras.Model):
+    """Two generators and two PatchGANs on unpaired batches ``(images_a, images_b)`` in [-1, 1].
+
+    Each ``train_step`` follows the book's order:
+
+    1. fakes from the current generators, ``fake_b = G_AB(a)``, ``fake_a = G_BA(b)`` (through the image pools
+       when ``pool_size > 0``); **one** update of D_A and D_B together with the discriminator optimizer on
+       ``discriminator_loss(D_A(a), D_A(fake_a)) + discriminator_loss(D_B(b), D_B(fake_b))`` (the book made
+       two ``train_on_batch`` updates per discriminator, real then fake, with one shared Adam);
+    2. one update of both generators with the generator optimizer on :func:`generator_loss`, the
+       discriminators called in inference mode (the book's frozen D inside the combined model). Terms with
+       weight 0 are not computed (identity costs two extra generator passes).
+
+    Logged: ``d_loss`` (D_A + D_B), ``g_loss`` (the weighted total), ``adv``, ``cycle``, ``identity`` (unweighted,
+    summed over both directions) and ``unpaired`` when its weight is > 0.
+    """
+
+    def __init__(self, generator_ab: keras.Model, generator_ba: keras.Model, discriminator_a: keras.Model,
+                 discriminator_b: keras.Model, *, adversarial_weight: float = BOOK_ADVERSARIAL_WEIGHT,
+                 cycle_weight: float = BOOK_CYCLE_WEIGHT, identity_weight: float = BOOK_IDENTITY_WEIGHT_E3,
+                 unpaired_l1_weight: float = 0.0, pool_size: int = 0, pool_seed: int = 0, **kwargs):
+        super().__init__(**kwargs)
+        self.generator_ab = generator_ab
+        self.generator_ba = generator_ba
+        self.discriminator_a = discriminator_a
+        self.discriminator_b = discriminator_b
+        self.adversarial_weight = float(adversarial_weight)
+        self.cycle_weight = float(cycle_weight)
+        self.identity_weight = float(identity_weight)
+        self.unpaired_l1_weight = float(unpaired_l1_weight)
+        self.pool_size = int(pool_size)
+        # fakes of domain A feed D_A, fakes of domain B feed D_B: one pool each
+        self.pool_a = ImagePool(self.pool_size, tuple(generator_ba.output_shape[1:]), seed=pool_seed, name="pool_a")
+        self.pool_b = ImagePool(self.pool_size, tuple(generator_ab.output_shape[1:]), seed=pool_seed + 1,
+                                name="pool_b")
+        names = ["d_loss", "g_loss", "adv", "cycle", "identity"] + (["unpaired"] if self.unpaired_l1_weight else [])
+        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+
+    @property
+    def generator_variables(self) -> list:
+        return self.generator_ab.trainable_variables + self.generator_ba.trainable_variables
+
+    @property
+    def discriminator_variables(self) -> list:
+        return self.discriminator_a.trainable_variables + self.discriminator_b.trainable_variables
+
+    def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer,
+                **kwargs) -> None:
+        """``d_optimizer`` updates D_A and D_B, ``g_optimizer`` both generators (the book shared one Adam among all
+        of them; current Keras refuses that). Both are built now."""
+        compile_two_optimizers(self, d_optimizer, g_optimizer, self.discriminator_variables,
+                               self.generator_variables, **kwargs)
+
+    @property
+    def metrics(self):
+        return list(self.trackers.values())
+
+    def step_counter(self) -> tf.Variable:
+        return self.g_optimizer.iterations
+
+    def call(self, images_a, training: bool = False):
+        return self.generator_ab(images_a, training=training)
+
+    def train_step(self, data):
+        real_a, real_b = (tf.cast(x, tf.float32) for x in data)
+
+        # 1. Discriminators: real -> 1, (pooled) fakes of the current generators -> 0.
+        fake_b = self.generator_ab(real_a, training=True)
+        fake_a = self.generator_ba(real_b, training=True)
+        pooled_a, pooled_b = self.pool_a(fake_a), self.pool_b(fake_b)
+        with tf.GradientTape() as tape:
+            d_a = discriminator_loss(self.discriminator_a(real_a, training=True),
+                                     self.discriminator_a(pooled_a, training=True))
+            d_b = discriminator_loss(self.discriminator_b(real_b, training=True),
+                                     self.discriminator_b(pooled_b, training=True))
+            d_loss = d_a + d_b
+            scaled = self.d_optimizer.scale_loss(scale_loss(d_loss))
+        d_vars = self.discriminator_variables
+        self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, d_vars), d_vars))
+
+        # 2. Generators against the just-updated, frozen discriminators.
+        with tf.GradientTape() as tape:
+            fake_b = self.generator_ab(real_a, training=True)
+            fake_a = self.generator_ba(real_b, training=True)
+            cycled_a = cycled_b = same_a = same_b = None
+            if self.cycle_weight:
+                cycled_a = self.generator_ba(fake_b, training=True)
+                cycled_b = self.generator_ab(fake_a, training=True)
+            if self.identity_weight:
+                same_a = self.generator_ba(real_a, training=True)
+                same_b = self.generator_ab(real_b, training=True)
+            parts = generator_loss(real_a, real_b, fake_a, fake_b,
+                                   self.discriminator_a(fake_a, training=False),
+                                   self.discriminator_b(fake_b, training=False),
+                                   cycled_a, cycled_b, same_a, same_b, self.adversarial_weight, self.cycle_weight,
+                                   self.identity_weight, self.unpaired_l1_weight)
+            scaled = self.g_optimizer.scale_loss(scale_loss(parts["total"]))
+        g_vars = self.generator_variables
+        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, g_vars), g_vars))
+
+        values = {"d_loss": d_loss, "g_loss": parts["total"], "adv": parts["adv"], "cycle": parts["cycle"],
+                  "identity": parts["identity"], "unpaired": parts["unpaired"]}
+        for name, tracker in self.trackers.items():
+            tracker.update_state(values[name])
+        return {name: tracker.result() for name, tracker in self.trackers.items()}
+
+    # --- inference helpers -------------------------------------------------------------------------------------
+    def translate_ab(self, images, batch_size: int = 32) -> np.ndarray:
+        """G_AB in inference mode over ``images`` (N, S, S, 3) in [-1, 1], in batches."""
+        return translate(self.generator_ab, images, batch_size)
+
+    def translate_ba(self, images, batch_size: int = 32) -> np.ndarray:
+        """G_BA in inference mode over ``images`` (N, S, S, 3) in [-1, 1], in batches."""
+        return translate(self.generator_ba, images, batch_size)
+
+
+def translate(generator: keras.Model, images, batch_size: int = 32) -> np.ndarray:
+    """A generator's outputs (inference mode) for ``images`` in [-1, 1], computed ``batch_size`` at a time."""
+    images = np.asarray(images, "float32")
+    out = [np.asarray(generator(tf.constant(images[i : i + batch_size]), training=False))
+           for i in range(0, len(images), batch_size)]
+    return np.concatenate(out) if out else np.zeros_like(images)

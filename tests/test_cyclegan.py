@@ -1,0 +1,232 @@
+"""Skill 8 CycleGAN: losses by hand, the image pool, the LR schedule, the training step and the domain classifier."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from gancore import translation as tr
+from gancore.models.cyclegan import (
+    build_resnet_discriminator,
+    build_resnet_generator,
+    build_unet_discriminator,
+    build_unet_generator,
+)
+from gancore.training import cyclegan as cg
+
+
+# --- losses by hand ------------------------------------------------------------------------------------------------
+def test_discriminator_loss_by_hand():
+    ones, zeros = np.ones((2, 4, 4, 1), "float32"), np.zeros((2, 4, 4, 1), "float32")
+    np.testing.assert_allclose(float(cg.discriminator_loss(ones, zeros)), 0.0, atol=1e-7)
+    np.testing.assert_allclose(float(cg.discriminator_loss(zeros, ones)), 1.0, rtol=1e-6)  # 0.5 * 1 + 0.5 * 1
+    # real 0.5 -> (0.5 - 1)^2 = 0.25, fake 0.5 -> 0.25: half of each
+    np.testing.assert_allclose(float(cg.discriminator_loss(ones / 2, ones / 2)), 0.25, rtol=1e-6)
+
+
+def test_adversarial_loss_is_keras_mse_against_ones():
+    patches = np.array([0.0, 0.5, 3.0, 1.0], "float32").reshape(1, 2, 2, 1)
+    # (1 + 0.25 + 4 + 0) / 4, no factor 1/2
+    np.testing.assert_allclose(float(cg.adversarial_loss(patches)), 5.25 / 4, rtol=1e-6)
+
+
+def _const(value, shape=(2, 4, 4, 3)):
+    return np.full(shape, value, "float32")
+
+
+def test_generator_loss_by_hand():
+    real_a, real_b = _const(0.0), _const(0.5)
+    args = dict(real_a=real_a, real_b=real_b, fake_a=_const(0.1), fake_b=_const(0.25),
+                patches_fake_a=np.zeros((2, 2, 2, 1), "float32"), patches_fake_b=np.full((2, 2, 2, 1), 0.5, "float32"),
+                cycled_a=_const(0.2), cycled_b=_const(0.3), same_a=_const(-0.1), same_b=_const(0.5))
+    parts = cg.generator_loss(**args)  # book E3 weights 1, 10, 3
+    np.testing.assert_allclose(float(parts["adv"]), 1.0 + 0.25, rtol=1e-6)
+    np.testing.assert_allclose(float(parts["cycle"]), 0.2 + 0.2, rtol=1e-6)
+    np.testing.assert_allclose(float(parts["identity"]), 0.1 + 0.0, rtol=1e-5)
+    np.testing.assert_allclose(float(parts["unpaired"]), 0.0, atol=1e-7)  # weight 0: not computed
+    np.testing.assert_allclose(float(parts["total"]), 1.25 + 10 * 0.4 + 3 * 0.1, rtol=1e-6)
+    # DiscoGAN's bug term: |G_AB(a) - b| + |G_BA(b) - a| = 0.25 + 0.1, all weights 1, no identity
+    disco = cg.generator_loss(**dict(args, same_a=None, same_b=None), cycle_weight=1.0, identity_weight=0.0,
+                              unpaired_l1_weight=1.0)
+    np.testing.assert_allclose(float(disco["unpaired"]), 0.35, rtol=1e-6)
+    np.testing.assert_allclose(float(disco["identity"]), 0.0, atol=1e-7)
+    np.testing.assert_allclose(float(disco["total"]), 1.25 + 0.4 + 0.35, rtol=1e-6)
+
+
+# --- the image pool --------------------------------------------------------------------------------------------
+def _labelled(values):
+    """Images whose every pixel holds their label, so outputs can be traced back to inputs."""
+    return np.stack([np.full((2, 2, 1), v, "float32") for v in values])
+
+
+def test_pool_of_size_zero_is_the_identity():
+    pool = cg.ImagePool(0, (2, 2, 1))
+    images = _labelled([1, 2, 3])
+    np.testing.assert_array_equal(pool(images).numpy(), images)
+
+
+def test_pool_fills_first_then_swaps_about_half():
+    pool = cg.ImagePool(3, (2, 2, 1), seed=0)
+    query = tf.function(pool.__call__)  # graph mode, as inside fit()
+    first = query(_labelled([1, 2])).numpy()
+    np.testing.assert_array_equal(first, _labelled([1, 2]))  # not full: returned as given, and stored
+    second = query(_labelled([3, 4])).numpy()
+    np.testing.assert_array_equal(second[0], _labelled([3])[0])  # fills the last slot
+    assert int(pool.count.numpy()) == 3
+    seen, new_returned, old_returned = {1.0, 2.0, 3.0}, 0, 0
+    # image 4 went through the swap-or-keep branch
+    assert second[1, 0, 0, 0] in (4.0, 1.0, 2.0, 3.0)
+    seen.add(4.0)
+    for start in range(5, 405, 4):
+        labels = list(range(start, start + 4))
+        out = query(_labelled(labels)).numpy()[:, 0, 0, 0]
+        for label, got in zip(labels, out):
+            assert got == label or got in seen  # only this image or an older one (even of this batch) comes back
+            new_returned += got == label
+            old_returned += got != label
+            seen.add(float(label))
+        stored = set(pool.buffer.numpy()[:, 0, 0, 0].tolist())
+        assert len(stored) == 3 and stored <= seen
+    assert 0.4 < old_returned / (old_returned + new_returned) < 0.6  # probability 1/2 once full
+    assert int(pool.count.numpy()) == 3
+
+
+# --- the learning-rate schedule ----------------------------------------------------------------------------------
+def test_linear_decay_after_half_values():
+    schedule = cg.LinearDecayAfterHalf(2e-4, total_steps=100)
+    values = [float(schedule(s)) for s in (0, 49, 50, 75, 99, 100, 140)]
+    np.testing.assert_allclose(values, [2e-4, 2e-4, 2e-4, 1e-4, 4e-6, 0.0, 0.0], rtol=1e-5, atol=1e-12)
+    early = cg.LinearDecayAfterHalf(1.0, total_steps=100, decay_start=20)
+    np.testing.assert_allclose([float(early(s)) for s in (10, 20, 60, 100)], [1.0, 1.0, 0.5, 0.0], atol=1e-6)
+    with pytest.raises(ValueError):
+        cg.LinearDecayAfterHalf(1.0, total_steps=10, decay_start=10)
+
+
+def test_schedule_serialises_and_drives_adam():
+    schedule = cg.LinearDecayAfterHalf(2e-4, total_steps=8, decay_start=2)
+    restored = keras.optimizers.schedules.deserialize(keras.optimizers.schedules.serialize(schedule))
+    assert isinstance(restored, cg.LinearDecayAfterHalf) and restored.get_config() == schedule.get_config()
+    optimizer = cg.book_adam(schedule)
+    config = keras.optimizers.Adam.from_config(optimizer.get_config()).get_config()["learning_rate"]
+    assert config["config"]["total_steps"] == 8
+    var = keras.Variable(np.zeros(3, "float32"))
+    for _ in range(5):
+        optimizer.apply_gradients([(tf.ones(3), var)])
+    np.testing.assert_allclose(float(optimizer.learning_rate), 2e-4 * 3 / 6, rtol=1e-5)  # step 5 of 8, decay from 2
+
+
+# --- the trainer ------------------------------------------------------------------------------------------------
+def _tiny(kind="unet", d_lr=2e-3, g_lr=2e-3, **kwargs):
+    keras.utils.set_random_seed(0)
+    if kind == "unet":
+        nets = [build_unet_generator(16, width=0.125), build_unet_generator(16, width=0.125),
+                build_unet_discriminator(16, width=0.125), build_unet_discriminator(16, width=0.125)]
+    else:
+        nets = [build_resnet_generator(16, width=0.125, residual_blocks=2),
+                build_resnet_generator(16, width=0.125, residual_blocks=2),
+                build_resnet_discriminator(16, width=0.125), build_resnet_discriminator(16, width=0.125)]
+    model = cg.CycleGAN(*nets, **kwargs)
+    model.compile(cg.book_adam(d_lr), cg.book_adam(g_lr))
+    return model
+
+
+def _unpaired(n=4, size=16):
+    rng = np.random.default_rng(3)
+    smooth = tf.image.resize(rng.uniform(-1, 1, (2 * n, 4, 4, 3)).astype("float32"), (size, size)).numpy()
+    return smooth[:n], smooth[n:]
+
+
+def _snapshot(variables):
+    return [v.numpy().copy() for v in variables]
+
+
+def _changed(before, variables):
+    return any(not np.array_equal(a, v.numpy()) for a, v in zip(before, variables))
+
+
+def test_two_optimizers_required():
+    model = _tiny()
+    shared = cg.book_adam()
+    with pytest.raises(ValueError, match="two optimizer"):
+        model.compile(shared, shared)
+
+
+@pytest.mark.parametrize("d_lr, g_lr", [(2e-3, 0.0), (0.0, 2e-3)])
+def test_each_network_group_moves_only_with_its_own_optimizer(d_lr, g_lr):
+    model = _tiny(d_lr=d_lr, g_lr=g_lr)
+    d_before, g_before = _snapshot(model.discriminator_variables), _snapshot(model.generator_variables)
+    a, b = _unpaired(2)
+    model.train_step((tf.constant(a), tf.constant(b)))  # eager: no tracing, keeps the test fast
+    assert int(model.d_optimizer.iterations.numpy()) == 1 and int(model.g_optimizer.iterations.numpy()) == 1
+    assert _changed(d_before, model.discriminator_variables) == (d_lr > 0)
+    assert _changed(g_before, model.generator_variables) == (g_lr > 0)
+    # the four networks all have variables, and the two groups are disjoint
+    assert len(model.discriminator_variables) and len(model.generator_variables)
+    assert not {id(v) for v in model.discriminator_variables} & {id(v) for v in model.generator_variables}
+
+
+def test_fit_step_with_pool_and_schedule_logs_every_part():
+    keras.utils.set_random_seed(0)
+    model = cg.CycleGAN(build_unet_generator(16, width=0.125), build_unet_generator(16, width=0.125),
+                        build_unet_discriminator(16, width=0.125), build_unet_discriminator(16, width=0.125),
+                        identity_weight=5.0, pool_size=3)
+    model.compile(cg.book_adam(cg.LinearDecayAfterHalf(2e-3, 4)), cg.book_adam(cg.LinearDecayAfterHalf(2e-3, 4)))
+    a, b = _unpaired()
+    d_before, g_before = _snapshot(model.discriminator_variables), _snapshot(model.generator_variables)
+    history = model.fit(tf.data.Dataset.from_tensor_slices((a, b)).batch(2), epochs=1, verbose=0).history
+    assert set(history) == {"d_loss", "g_loss", "adv", "cycle", "identity"}
+    assert all(np.isfinite(v[-1]) for v in history.values())
+    assert _changed(d_before, model.discriminator_variables) and _changed(g_before, model.generator_variables)
+    assert int(model.pool_a.count.numpy()) == 3 and int(model.pool_b.count.numpy()) == 3  # 2 steps of 2, size 3
+    np.testing.assert_allclose(float(model.g_optimizer.learning_rate), 2e-3, rtol=1e-6)  # step 2 of 4
+
+
+def test_train_step_totals_match_the_pure_loss_and_unpaired_is_logged():
+    model = _tiny("resnet", identity_weight=0.0, cycle_weight=1.0, unpaired_l1_weight=1.0)
+    a, b = _unpaired()
+    logs = model.train_step((tf.constant(a), tf.constant(b)))
+    assert set(logs) == {"d_loss", "g_loss", "adv", "cycle", "identity", "unpaired"}
+    np.testing.assert_allclose(float(logs["identity"]), 0.0, atol=1e-7)
+    expected = float(logs["adv"]) + float(logs["cycle"]) + float(logs["unpaired"])
+    np.testing.assert_allclose(float(logs["g_loss"]), expected, rtol=1e-5)
+    out = model.translate_ab(a, batch_size=3)
+    assert out.shape == a.shape and np.all(np.abs(out) <= 1)
+
+
+def test_cycle_loss_falls_on_a_fixed_batch():
+    model = _tiny("unet", d_lr=2e-3, g_lr=2e-2)
+    a, b = _unpaired()
+    first = float(model.train_step((tf.constant(a), tf.constant(b)))["cycle"])
+    for _ in range(9):
+        last = float(model.train_step((tf.constant(a), tf.constant(b)))["cycle"])
+    assert last < 0.85 * first  # measured 0.873 -> 0.631 in 10 steps
+
+
+# --- evaluation ---------------------------------------------------------------------------------------------
+def test_cycle_l1_helper_by_hand():
+    images = _const(0.5, (3, 4, 4, 3))
+    np.testing.assert_allclose(tr.cycle_l1(lambda x: x, lambda x: x, images), 0.0, atol=1e-7)
+    np.testing.assert_allclose(tr.cycle_l1(lambda x: x * 0, lambda x: x + 0.1, images, batch_size=2), 0.4, rtol=1e-5)
+
+
+def test_classifier_tells_two_real_photo_domains_apart():
+    from gancore.data.standins import photo_pool, random_crops
+
+    pool = photo_pool()
+    a_crops, _ = random_crops({"chelsea": pool["chelsea"]}, 96, 16, seed=0)  # a ginger cat
+    b_crops, _ = random_crops({"hubble_deep_field": pool["hubble_deep_field"]}, 96, 16, seed=1)  # dark space
+    a, b = tr.to_signed(a_crops), tr.to_signed(b_crops)
+    classifier = tr.DomainClassifier(16, width=8, feature_dim=8, seed=0)
+    classifier.fit(a[:64], b[:64], epochs=15, batch_size=16)
+    test_a, test_b = a[64:], b[64:]
+    assert classifier.accuracy(test_a, test_b) > 0.9
+    identity = tr.evaluate_translation(classifier, lambda x: x, lambda x: x, test_a, test_b,
+                                       reference_a=a[:32], reference_b=b[:32])
+    assert identity["a2b_share_b"] < 0.1 and identity["b2a_share_a"] < 0.1  # nothing translated
+    assert identity["a2b_share_b"] == identity["identity_a2b_share_b"] and identity["cycle_l1_a"] == 0.0
+    assert identity["real_b_share_b"] > 0.9 and identity["real_a_share_a"] > 0.9
+    assert identity["real_b_fd"] < 0.2 * identity["identity_a2b_fd"]  # real B is far closer to test B than A is
+    rows = tr.results_table(identity)
+    assert [r["method"] for r in rows].count("real target images") == 2
