@@ -25,12 +25,12 @@ from pathlib import Path
 import numpy as np
 
 from gancore import paths
+from gancore.data.folders import image_files, load_image_folder
 
 BOOK_SIZE = 128
 TEST_PHOTOS = ("chelsea", "coffee")
 PHOTO_DOMAIN = ("astronaut", "grace_hopper", "hubble_deep_field")  # stand-in domain A (portraits, sky)
 CARTOON_DOMAIN = ("rocket", "motorcycle_left", "motorcycle_right")  # stand-in domain B, stylised
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 
 # --- the book's preprocessing -------------------------------------------------------------------------------
@@ -147,31 +147,6 @@ class CartoonData:
         return self.extra["test_photo_cartoons"]
 
 
-def image_files(folder: str | Path) -> list[Path]:
-    """Image files of a folder (.jpg/.jpeg/.png, not hidden), sorted by name."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
-
-
-def load_folder(folder: str | Path, size: int, limit: int | None = None) -> np.ndarray:
-    """uint8 RGB (N, size, size, 3) from the images of ``folder`` (the book's ``cv2.imread`` + BGR->RGB +
-    ``cv2.resize``; here PIL + area/bicubic resize)."""
-    from PIL import Image
-
-    from gancore.data.standins import resize
-
-    files = image_files(folder)[:limit]
-    if not files:
-        raise FileNotFoundError(f"No .jpg/.png images in {folder}")
-    images = []
-    for path in files:
-        with Image.open(path) as image:
-            images.append(resize(np.asarray(image.convert("RGB")), size))
-    return np.stack(images)
-
-
 def load_selfie2anime(root: str | Path, size: int, train_limit: int | None = None,
                       test_limit: int | None = None) -> CartoonData:
     """The real selfie2anime layout: ``trainA`` (selfies), ``trainB`` (cartoons), ``testA``, ``testB``.
@@ -179,7 +154,7 @@ def load_selfie2anime(root: str | Path, size: int, train_limit: int | None = Non
     The book's Selfie2Sketch took its selfies from here and its 194 "sketch" cartoons from an unnamed folder;
     put any cartoon set in ``trainB``/``testB`` to reproduce that."""
     root = Path(root)
-    parts = {name: load_folder(root / name, size, train_limit if name.startswith("train") else test_limit)
+    parts = {name: load_image_folder(root / name, size, train_limit if name.startswith("train") else test_limit)
              for name in ("trainA", "trainB", "testA", "testB")}
     counts = ", ".join(f"{k} {len(v)}" for k, v in parts.items())
     return CartoonData(parts["trainA"], parts["trainB"], parts["testA"], parts["testB"],

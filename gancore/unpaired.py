@@ -29,12 +29,12 @@ from pathlib import Path
 import numpy as np
 
 from gancore import paths
+from gancore.data.folders import image_files, load_image_folder
 
 CYCLEGAN_URL = "https://people.eecs.berkeley.edu/~taesung_park/CycleGAN/datasets/{name}.zip"
 BOOK_COUNTS = {"apple2orange": (995, 1019, 266, 248), "horse2zebra": (1067, 1334, 120, 140)}
 SPLITS = ("trainA", "trainB", "testA", "testB")
 STANDIN_MARKER = ".standin.json"
-IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png")
 
 WARM_COOL_TEST_PHOTOS = ("grace_hopper",)
 WARM_COOL_EXCLUDED = ("hubble_deep_field",)
@@ -46,31 +46,6 @@ def warmth(images: np.ndarray) -> np.ndarray:
     """Colour temperature of each uint8 RGB image: mean red minus mean blue (0-255 units; > 0 warm)."""
     x = np.asarray(images, "float32")
     return x[..., 0].mean(axis=(-2, -1)) - x[..., 2].mean(axis=(-2, -1))
-
-
-def image_files(folder: str | Path) -> list[Path]:
-    """The image files of a folder, sorted by name (hidden files skipped)."""
-    folder = Path(folder)
-    if not folder.is_dir():
-        return []
-    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_SUFFIXES and not p.name.startswith("."))
-
-
-def load_unpaired_folder(folder: str | Path, size: int, limit: int | None = None) -> np.ndarray:
-    """uint8 (N, size, size, 3) RGB images from one split folder (the first ``limit`` files by name), resized
-    with OpenCV area averaging when shrinking, bicubic when growing (the book reads 256x256 files as they are)."""
-    from PIL import Image
-
-    from gancore.data.standins import resize
-
-    files = image_files(folder)[:limit]
-    if not files:
-        raise FileNotFoundError(f"No image files in {folder}")
-    images = []
-    for path in files:
-        with Image.open(path) as image:
-            images.append(resize(np.asarray(image.convert("RGB")), size))
-    return np.stack(images)
 
 
 def _write_split(images: np.ndarray, folder: Path) -> None:
@@ -190,8 +165,8 @@ def unpaired_data(name: str, train_count: int, test_count: int, size: int, seed:
     data_root = Path(root) if root is not None else paths.data_dir()
     real = data_root / name
     if image_files(real / "trainA"):
-        train_a, train_b = (load_unpaired_folder(real / s, size, train_count) for s in ("trainA", "trainB"))
-        test_a, test_b = (load_unpaired_folder(real / s, size, test_count) for s in ("testA", "testB"))
+        train_a, train_b = (load_image_folder(real / s, size, train_count) for s in ("trainA", "trainB"))
+        test_a, test_b = (load_image_folder(real / s, size, test_count) for s in ("testA", "testB"))
         source = (f"the real {name} set in {real}: {len(train_a)} / {len(train_b)} training and {len(test_a)} / "
                   f"{len(test_b)} test images (A / B), resized to {size}x{size}")
         return UnpairedData(train_a, train_b, test_a, test_b, source, False, real)
@@ -212,7 +187,7 @@ def unpaired_data(name: str, train_count: int, test_count: int, size: int, seed:
         info = json.loads((folder / STANDIN_MARKER).read_text())
         what = ("A = Fashion-MNIST sneakers, B = Fashion-MNIST ankle boots (real 28x28 grey product photos, copied to "
                 "3 channels; test images from its test split). Not horses and zebras.")
-    arrays = [load_unpaired_folder(folder / s, size) for s in SPLITS]
+    arrays = [load_image_folder(folder / s, size) for s in SPLITS]
     source = (f"STAND-IN for {name}: {len(arrays[0])} / {len(arrays[1])} training and {len(arrays[2])} / "
               f"{len(arrays[3])} test PNGs ({px}x{px}, read at {size}x{size}) in {folder}. {what} "
               + manual_instructions(name, data_root))

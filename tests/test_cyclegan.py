@@ -9,6 +9,7 @@ import tensorflow as tf
 
 from gancore import translation as tr
 from gancore import unpaired
+from gancore.data import folders
 from gancore.models.cyclegan import (
     build_resnet_discriminator,
     build_resnet_generator,
@@ -246,10 +247,10 @@ def test_warm_cool_standin_layout_and_rule(tmp_path):
     assert [len(x) for x in (data.train_a, data.train_b, data.test_a, data.test_b)] == [12, 12, 6, 6]
     assert data.train_a.shape[1:] == (16, 16, 3) and data.train_a.dtype == np.uint8
     for split in unpaired.SPLITS:
-        assert len(unpaired.image_files(data.folder / split)) in (12, 6)
+        assert len(folders.image_files(data.folder / split)) in (12, 6)
     # the rule holds on the stored 32 px crops (resizing to 16 px only averages)
-    stored_a = unpaired.load_unpaired_folder(data.folder / "trainA", 32)
-    stored_b = unpaired.load_unpaired_folder(data.folder / "trainB", 32)
+    stored_a = folders.load_image_folder(data.folder / "trainA", 32)
+    stored_b = folders.load_image_folder(data.folder / "trainB", 32)
     assert unpaired.warmth(stored_a).max() < unpaired.COOL_BELOW
     assert unpaired.warmth(stored_b).min() > unpaired.WARM_ABOVE
     per_photo = data.info["per_photo"]

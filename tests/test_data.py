@@ -563,3 +563,26 @@ def test_scale_images_tanh_maps_0_and_255_to_the_ends():
     scaled = scale_images_tanh(tf.constant([[[0, 255], [127, 128]]], tf.uint8)).numpy()
     assert scaled.shape == (1, 2, 2, 1)
     np.testing.assert_allclose(scaled[0, :, :, 0], [[-1.0, 1.0], [-1 / 255, 1 / 255]], atol=1e-6)
+
+
+def test_load_image_folder_resizes_sorts_and_skips_unreadable_files(tmp_path):
+    import warnings
+
+    from PIL import Image
+
+    from gancore.data import folders
+
+    Image.fromarray(np.full((8, 8, 3), 200, np.uint8)).save(tmp_path / "b.png")
+    Image.fromarray(np.full((8, 8), 10, np.uint8)).save(tmp_path / "a.png")  # grey: read as RGB
+    (tmp_path / "c.jpg").write_bytes(b"not a jpeg")
+    (tmp_path / ".hidden.png").write_bytes(b"x")
+    assert [p.name for p in folders.image_files(tmp_path)] == ["a.png", "b.png", "c.jpg"]
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        images = folders.load_image_folder(tmp_path, size=4)
+    assert images.shape == (2, 4, 4, 3) and images.dtype == np.uint8
+    np.testing.assert_array_equal(images[:, 0, 0, 0], [10, 200])  # flat images stay flat after resizing
+    assert any("skipped 1 unreadable of 3" in str(w.message) and "c.jpg" in str(w.message) for w in caught)
+    assert folders.load_image_folder(tmp_path, size=4, limit=1).shape == (1, 4, 4, 3)
+    with pytest.raises(FileNotFoundError):
+        folders.load_image_folder(tmp_path / "missing", size=4)

@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import tensorflow as tf
 from PIL import Image
 
@@ -150,3 +151,37 @@ def step_indexed_folder_dataset(files: list[Path], image_size: tuple[int, int], 
     items = tf.data.Dataset.range(start_step * batch_size, (start_step + num_steps) * batch_size)
     images = items.map(load, num_parallel_calls=tf.data.AUTOTUNE, deterministic=True)
     return images.batch(batch_size, drop_remainder=True).prefetch(tf.data.AUTOTUNE)
+
+
+def image_files(folder: str | Path) -> list[Path]:
+    """The image files of a folder (by extension, hidden files skipped), sorted by name; [] if it does not exist."""
+    folder = Path(folder)
+    if not folder.is_dir():
+        return []
+    return sorted(p for p in folder.iterdir() if p.suffix.lower() in IMAGE_EXTENSIONS and not p.name.startswith("."))
+
+
+def load_image_folder(folder: str | Path, size: int, limit: int | None = None) -> np.ndarray:
+    """uint8 RGB (N, size, size, 3) from the first ``limit`` image files of ``folder`` (by name), resized with
+    :func:`gancore.data.standins.resize` (area when shrinking, bicubic when growing). Unreadable files are skipped
+    with a warning that names and counts them; no image at all is an error."""
+    import warnings
+
+    from gancore.data.standins import resize
+
+    files = image_files(folder)[:limit]
+    if not files:
+        raise FileNotFoundError(f"No image files ({', '.join(IMAGE_EXTENSIONS)}) in {folder}")
+    images, skipped = [], []
+    for path in files:
+        try:
+            with Image.open(path) as image:
+                images.append(resize(np.asarray(image.convert("RGB")), size))
+        except (OSError, ValueError) as error:
+            skipped.append(f"{path.name} ({type(error).__name__})")
+    if skipped:
+        warnings.warn(f"{folder}: skipped {len(skipped)} unreadable of {len(files)} files: {'; '.join(skipped[:5])}",
+                      stacklevel=2)
+    if not images:
+        raise ValueError(f"None of the {len(files)} image files in {folder} could be read")
+    return np.stack(images)
