@@ -83,3 +83,11 @@ def test_setup_chapter_prints_profile_and_writes_metrics(monkeypatch, tmp_path, 
     assert record["book"]["val_loss"] == pytest.approx(34.0148)
     with pytest.raises(course.CourseError, match="Unknown override"):
         course.setup_chapter("vae-digits", overrides={"epochz": 3})
+
+
+def test_chapter_titles_need_no_html_escaping():
+    """The site and its tests look for each title verbatim in the built HTML, where ' & < > " would be escaped."""
+    import html
+
+    for chapter in course.load_manifest(paths.repo_root() / "book.yml").chapters:
+        assert html.escape(chapter.title) == chapter.title, f"{chapter.id}: avoid ' \" & < > in {chapter.title!r}"
