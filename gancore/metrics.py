@@ -103,6 +103,36 @@ def classifier_score(logits: np.ndarray, eps: float = 1e-12) -> float:
     return float(np.exp(kl.mean()))
 
 
+def confident_share(logits: np.ndarray, threshold: float = 0.9) -> float:
+    """Share of samples whose most likely class has probability >= ``threshold``.
+
+    On its own this is easy to fool: classifiers are often confident on noise. See :func:`reads_as_class`.
+    """
+    return float(np.mean(softmax(logits).max(axis=-1) >= threshold))
+
+
+def nearest_distances(queries: np.ndarray, references: np.ndarray, exclude_self: bool = False) -> np.ndarray:
+    """Euclidean distance from each query to its nearest reference (``exclude_self``: queries are the
+    references, and each row's zero distance to itself is skipped)."""
+    q = np.asarray(queries, "float64")
+    r = np.asarray(references, "float64")
+    squared = (q**2).sum(1)[:, None] + (r**2).sum(1)[None, :] - 2.0 * q @ r.T
+    if exclude_self:
+        np.fill_diagonal(squared, np.inf)
+    return np.sqrt(np.maximum(squared.min(axis=1), 0.0))
+
+
+def reads_as_class(logits: np.ndarray, features: np.ndarray, reference_features: np.ndarray,
+                   threshold: float = 0.9, quantile: float = 0.99) -> np.ndarray:
+    """Per sample: the classifier is confident (top probability >= ``threshold``) *and* the sample lies
+    among real ones: its distance to the nearest reference is at most the ``quantile`` of that distance
+    for the references themselves (leave-one-out). ``features`` can be flattened pixels: for binarised
+    digits, noise that fools a classifier is far from every real digit in pixel space."""
+    limit = np.quantile(nearest_distances(reference_features, reference_features, exclude_self=True), quantile)
+    confident = softmax(logits).max(axis=-1) >= threshold
+    return confident & (nearest_distances(features, reference_features) <= limit)
+
+
 def class_histogram(logits: np.ndarray, num_classes: int | None = None) -> np.ndarray:
     """How many samples the classifier assigns to each class."""
     logits = np.asarray(logits)
