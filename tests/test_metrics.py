@@ -111,3 +111,13 @@ def test_reads_as_class_needs_confidence_and_real_looking_features():
     feats = np.array([[0.5, 0.5], [0.5, 0.5], [10.0, 10.0]])  # close, close, far from every real feature
     logits = np.array([[5.0, 0.0], [0.0, 0.0], [5.0, 0.0]])  # confident, unsure, confident
     np.testing.assert_array_equal(metrics.reads_as_class(logits, feats, refs, 0.9, 1.0), [True, False, False])
+
+
+def test_jaccard_nearest_distance_by_hand():
+    a = np.array([[1, 1, 0, 0], [0, 0, 0, 0], [1, 1, 1, 1]], dtype="float32")
+    refs = np.array([[1, 0, 0, 0], [0, 0, 1, 1]], dtype="float32")
+    # {0,1} vs {0}: 1 - 1/2; empty vs anything: 1; {0..3} vs {2,3}: 1 - 2/4
+    np.testing.assert_allclose(metrics.nearest_distances(a, refs, metric="jaccard"), [0.5, 1.0, 0.5])
+    np.testing.assert_allclose(metrics.nearest_distances(refs, refs, exclude_self=True, metric="jaccard"), [1.0, 1.0])
+    with pytest.raises(ValueError, match="metric"):
+        metrics.nearest_distances(a, refs, metric="cosine")
