@@ -27,7 +27,7 @@ def test_committed_notebook_is_clean(chapter):
 TYPED_RESULTS_LEFT = {
     "convergence-failure", "mode-collapse", "dcgan-faces", "acgan-fashion", "infogan-digits", "wgan-clip-digits",
     "cartoongan",
-    "discogan", "srgan-x4", "s2-wgan-clip-64",
+    "discogan", "s2-wgan-clip-64",
 }
 
 
