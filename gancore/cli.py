@@ -23,6 +23,15 @@ def build_parser() -> argparse.ArgumentParser:
     nb.add_argument("action", choices=["check", "strip", "refresh"])
     nb.add_argument("--executed", default="_build/smoke", help="folder of executed copies (for refresh)")
     nb.add_argument("--chapters", nargs="*", default=None, help="chapter ids (default: all)")
+    res = sub.add_parser("results", help="commit a run's results (results/<profile>/report.json) and regenerate "
+                         "the README's results table from it")
+    res.add_argument("action", choices=["record", "readme"],
+                     help="record: merge a run folder's chapters into results/<profile>/report.json; "
+                     "readme: rewrite the README table from it (--check: fail if it is stale)")
+    res.add_argument("--run", default="_build/quick", help="run folder holding report.json (for record)")
+    res.add_argument("--chapters", nargs="*", default=None, help="chapter ids to record (default: all in the run)")
+    res.add_argument("--profile", default="quick", help="which committed report the README shows")
+    res.add_argument("--check", action="store_true", help="readme: exit 1 if README.md is not up to date")
     add_train_parser(sub)
     return parser
 
@@ -49,6 +58,8 @@ def main(argv: list[str] | None = None) -> int:
             return 0
         if args.command == "notebooks":
             return notebooks_command(args.action, args.executed, args.chapters)
+        if args.command == "results":
+            return results_command(args)
         from gancore import runner
 
         report = runner.run_course(args.profile, args.chapters, args.out, args.outputs, build_site=not args.no_site)
@@ -158,6 +169,29 @@ def train_command(args) -> int:
         return 2
     print(f"Trained steps {result.start_step}-{result.end_step} on {result.images} images "
           f"({result.skipped} skipped). Outputs in {result.out}")
+    return 0
+
+
+def results_command(args) -> int:
+    """``gancore results record|readme``."""
+    from gancore import course, paths, published
+
+    manifest = course.load_manifest()
+    if args.action == "record":
+        if args.chapters is not None and not args.chapters:
+            raise course.CourseError("--chapters needs at least one chapter id")
+        report = published.record(args.run, args.chapters, manifest=manifest)
+        print(f"{published.store_path(report.profile)}: {len(report.chapters)} chapters")
+    store = published.store_path(args.profile)
+    block = published.readme_block(published.load_store(store, args.profile), manifest)
+    readme = paths.repo_root() / "README.md"
+    if args.action == "readme" and args.check:
+        current = published.update_readme(readme, block, args.profile, check=True)
+        print("README results table is current" if current else
+              "README results table is stale: run `gancore results readme`")
+        return 0 if current else 1
+    published.update_readme(readme, block, args.profile)
+    print(f"{readme}: results table regenerated from {store}")
     return 0
 
 

@@ -12,11 +12,12 @@ from typing import Any
 
 import yaml
 
-from gancore import paths
+from gancore import paths, results
 
 PROFILES = ("smoke", "quick", "full")
 DEFAULT_PROFILE = "quick"
 PROFILE_ENV = "GANCORE_PROFILE"
+RUN_ID_ENV = "GANCORE_RUN_ID"  # set by the runner, recorded in metrics.json: a report never shows a stale run
 
 
 class CourseError(ValueError):
@@ -37,6 +38,7 @@ class Chapter:
     depends_on: tuple[str, ...] = ()
     headline: tuple[str, ...] = ()
     book: Mapping[str, Any] = field(default_factory=dict)
+    results: tuple[results.ResultRow, ...] = ()
 
     def settings(self, profile: str) -> dict[str, Any]:
         """Parameters of this chapter for a profile (``common`` merged under the profile's own)."""
@@ -119,6 +121,8 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
                 depends_on=tuple(entry.get("depends_on", [])),
                 headline=tuple(entry.get("headline", [])),
                 book=entry.get("book", {}),
+                results=tuple(results.ResultRow.from_yaml(r, f"{path.name}: chapter {entry['id']}")
+                              for r in entry.get("results", [])),
             )
         )
     ids = [c.id for c in chapters]
@@ -150,6 +154,7 @@ class ChapterRun:
     settings: Settings
     outputs: Path
     started: float = field(default_factory=time.time)
+    record: dict[str, Any] | None = None  # the last metrics.json written by save_metrics
 
     def save_metrics(self, metrics: Mapping[str, Any], notes: Mapping[str, Any] | None = None) -> Path:
         """Write ``outputs/<chapter>/metrics.json`` with our numbers beside the book's."""
@@ -163,12 +168,43 @@ class ChapterRun:
             "headline": list(self.chapter.headline),
             "notes": _plain(notes or {}),
             "seconds": round(time.time() - self.started, 1),
+            "run_id": os.environ.get(RUN_ID_ENV),
         }
         path = self.outputs / "metrics.json"
         tmp = path.with_suffix(".json.tmp")
         tmp.write_text(json.dumps(record, indent=2))
         os.replace(tmp, path)
+        self.record = record
         return path
+
+    def results_table(self) -> str:
+        """Markdown: the chapter's ``results`` rows from book.yml filled from the saved metrics, then the book."""
+        record = self.record
+        if record is None:
+            raise RuntimeError("Call run.save_metrics(...) before run.show_results().")
+        parts = []
+        if self.chapter.results:
+            parts.append(results.to_markdown(results.evaluate(record["metrics"], self.chapter.results), self.profile))
+        else:
+            rows = [results.ResultRow(label=k, key=k) for k in self.chapter.headline]
+            parts.append(results.to_markdown(results.evaluate(record["metrics"], rows), self.profile))
+        if self.chapter.book:
+            parts.append(results.book_markdown(self.chapter.book))
+        return "\n".join(parts)
+
+    def show_results(self) -> None:
+        """Render :meth:`results_table` (as Markdown in a notebook, as text elsewhere)."""
+        text = self.results_table()
+        try:
+            from IPython import get_ipython
+            from IPython.display import Markdown, display
+        except ImportError:  # pragma: no cover - IPython ships with the course's kernel
+            print(text)
+            return
+        if get_ipython() is None:
+            print(text)
+        else:
+            display(Markdown(text))
 
 
 def _plain(value: Any) -> Any:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import nbformat
@@ -11,6 +12,30 @@ CHECK_MARK = "NBVAL_CHECK_OUTPUT"
 
 def is_check_cell(cell) -> bool:
     return cell.cell_type == "code" and CHECK_MARK in cell.source
+
+
+# Prose that reports one of our runs ("what our quick run measured", "in our runs", "we measured") ...
+_OUR_RUN = re.compile(r"\b(our|this|the)\s+(measured\s+)?`?(quick|smoke|full)`?\s+runs?\b|\bour\s+(measured\s+)?runs?\b"
+                      r"|\bwe\s+(measured|tried|found|saw|got)\b|\bmeasured\s+in\s+`?(quick|smoke)`?"
+                      r"|`?quick`?\s+(measured|showed|gave|reached)\b|\bin\s+`?quick`?\s*(,|:)?\s*(the|it|we)\b",
+                      re.IGNORECASE)
+# ... together with a measured-looking number: a decimal, a percentage, decibels, seconds, or a metric name and value.
+_MEASURED = re.compile(r"\d+\.\d+|\d\s?%|\d\s?dB\b|\d\s?(s|seconds|minutes)\b"
+                       r"|\b(FD|KID|PSNR|SSIM|accuracy|score|loss|agreement)\s+(of\s+)?(about\s+)?-?\d",
+                       re.IGNORECASE)
+
+
+def typed_results(nb) -> list[str]:
+    """Markdown paragraphs that state a result of our own runs as a typed number (it goes stale:
+    print it from the metrics in a code cell instead). Returns the offending paragraphs, shortened."""
+    found = []
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type != "markdown":
+            continue
+        for paragraph in re.split(r"\n\s*\n|\n(?=\s*[-*] |\s*\d+\. )", cell.source):
+            if _OUR_RUN.search(paragraph) and _MEASURED.search(paragraph):
+                found.append(f"cell {index}: {' '.join(paragraph.split())[:160]}")
+    return found
 
 
 def problems(nb, name: str = "notebook") -> list[str]:

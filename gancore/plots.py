@@ -45,10 +45,18 @@ def show_grid(images, rows: int | None = None, value_range=(0.0, 1.0), title: st
     if title:
         ax.set_title(title)
     fig.tight_layout()
+    _show_once(fig, path)
+
+
+def _show_once(fig, path: str | Path | None = None) -> None:
+    """Save (optionally), show and close ``fig``; returning nothing, so a plot that ends a notebook cell is
+    drawn once, not a second time as the cell's value."""
+    import matplotlib.pyplot as plt
+
     if path:
         fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.show()
-    return fig
+    plt.close(fig)
 
 
 def save_image(array01: np.ndarray, path: str | Path) -> None:
@@ -103,10 +111,7 @@ def plot_losses(history: Mapping[str, Sequence[float]], keys: Sequence[str], ste
     ax.set_title(title)
     ax.legend()
     fig.tight_layout()
-    if path:
-        fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.show()
-    return fig
+    _show_once(fig, path)
 
 
 def plot_class_histogram(counts: Sequence[int], title: str = "Predicted classes of generated samples",
@@ -122,10 +127,7 @@ def plot_class_histogram(counts: Sequence[int], title: str = "Predicted classes 
     ax.set_title(title)
     ax.legend()
     fig.tight_layout()
-    if path:
-        fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.show()
-    return fig
+    _show_once(fig, path)
 
 
 def plot_latent_scatter(codes: np.ndarray, labels: np.ndarray, title: str = "Test images in the 2-D latent space",
@@ -140,10 +142,7 @@ def plot_latent_scatter(codes: np.ndarray, labels: np.ndarray, title: str = "Tes
     ax.set_ylabel("z[1]")
     ax.set_title(title)
     fig.tight_layout()
-    if path:
-        fig.savefig(path, dpi=120, bbox_inches="tight")
-    plt.show()
-    return fig
+    _show_once(fig, path)
 
 
 def latent_manifold(decode, n: int, extent: float = 2.0) -> np.ndarray:

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import platform
+import subprocess
 import time
-from dataclasses import asdict, dataclass, field
+import uuid
+from dataclasses import asdict, dataclass, field, fields
+from datetime import datetime, timezone
 from pathlib import Path
 
-from gancore import course, paths
+from gancore import course, paths, results
 
 
 @dataclass
@@ -24,10 +28,23 @@ class ChapterResult:
     headline: dict[str, float] = field(default_factory=dict)
     error: str = ""
     budget: float | None = None  # the profile's time budget from book.yml, if any
+    metrics: dict = field(default_factory=dict)  # everything the chapter saved in this run
+    targets: list = field(default_factory=list)  # book.yml results rows with a target: value, target, met
+    machine: str = ""
+    date: str = ""
+    commit: str = ""
+    load_before: float | None = None  # 1-minute load average when the chapter started (idle machine: < 0.5)
 
     @property
     def over_budget(self) -> bool:
         return self.budget is not None and self.seconds > self.budget
+
+    @property
+    def targets_met(self) -> str:
+        """``"2/3"``: targets met out of targets declared (empty when the chapter declares none)."""
+        if not self.targets:
+            return ""
+        return f"{sum(t['met'] is True for t in self.targets)}/{len(self.targets)}"
 
 
 @dataclass
@@ -45,19 +62,23 @@ class RunReport:
     def load(cls, path: Path) -> RunReport:
         """Read a report.json written by :func:`write_report`."""
         raw = json.loads(Path(path).read_text())
-        chapters = [ChapterResult(**c) for c in raw.pop("chapters")]
-        return cls(chapters=chapters, **raw)
+        known = {f.name for f in fields(ChapterResult)}
+        chapters = [ChapterResult(**{k: v for k, v in c.items() if k in known}) for c in raw.pop("chapters")]
+        return cls(chapters=chapters, **{k: v for k, v in raw.items() if k in {f.name for f in fields(cls)}})
 
     def to_markdown(self) -> str:
         lines = [f"# Run report ({self.profile} profile)", "",
                  f"{sum(c.status == 'ok' for c in self.chapters)} of {len(self.chapters)} chapters ran; "
                  f"total {self.seconds:.0f} s.", "",
-                 "| chapter | skill | status | wall time (s) | budget (s) | headline metrics |",
-                 "|---|---|---|---:|---:|---|"]
+                 "| chapter | skill | status | wall time (s) | budget (s) | targets met | headline metrics |",
+                 "|---|---|---|---:|---:|---|---|"]
         for c in self.chapters:
-            metrics = ", ".join(f"{k} = {format_metric(v)}" for k, v in c.headline.items()) or c.error
+            metrics = ", ".join(f"{k} = {format_metric(v)}" for k, v in c.headline.items())
+            if c.error:
+                metrics = f"{metrics}; {c.error}" if metrics else c.error
             budget = "-" if c.budget is None else f"{c.budget:.0f}" + (" (over)" if c.over_budget else "")
-            lines.append(f"| {c.title} | {c.skill} | {c.status} | {c.seconds:.1f} | {budget} | {metrics} |")
+            lines.append(f"| {c.title} | {c.skill} | {c.status} | {c.seconds:.1f} | {budget} | "
+                         f"{c.targets_met or '-'} | {metrics or '-'} |")
         return "\n".join(lines) + "\n"
 
 
@@ -69,10 +90,57 @@ def format_metric(value) -> str:
 
 def headline_metrics(metrics_path: Path, keys: tuple[str, ...]) -> dict[str, float]:
     """The chapter's headline numbers, read from its metrics.json."""
-    if not metrics_path.exists():
-        return {}
-    metrics = json.loads(metrics_path.read_text()).get("metrics", {})
+    metrics = run_metrics(metrics_path)
     return {k: metrics[k] for k in keys if k in metrics}
+
+
+def run_metrics(metrics_path: Path, run_id: str | None = None, profile: str | None = None) -> dict:
+    """The metrics a chapter saved, or {} when the file is missing, unreadable or from another run/profile.
+
+    The outputs folder is shared between runs, so a chapter that failed before saving would otherwise
+    show the previous run's numbers.
+    """
+    try:
+        record = json.loads(Path(metrics_path).read_text())
+    except (OSError, ValueError):
+        return {}
+    if run_id is not None and record.get("run_id") != run_id:
+        return {}
+    if profile is not None and record.get("profile") != profile:
+        return {}
+    return record.get("metrics", {})
+
+
+def machine_description() -> str:
+    """CPU model, core count and OS, for the run report."""
+    model = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{model}, {os.cpu_count()} cores, {platform.system()} {platform.release()}"
+
+
+def git_commit(root: Path) -> str:
+    """The checkout's commit (with ``+dirty`` when files differ from it), or "" outside git."""
+    try:
+        commit = subprocess.run(["git", "-C", str(root), "rev-parse", "--short=12", "HEAD"], capture_output=True,
+                                text=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, timeout=10).stdout.strip()
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return f"{commit}+dirty" if commit and dirty else commit
+
+
+def load_average() -> float | None:
+    try:
+        return round(os.getloadavg()[0], 2)
+    except OSError:
+        return None
 
 
 def describe_failure(error: Exception) -> str:
@@ -92,7 +160,12 @@ def execute_chapter(chapter: course.Chapter, profile: str, out_dir: Path, kernel
     target = out_dir / chapter.notebook
     target.parent.mkdir(parents=True, exist_ok=True)
     result = ChapterResult(chapter.id, chapter.title, chapter.skill, chapter.notebook, "ok",
-                           budget=chapter.budget_seconds.get(profile))
+                           budget=chapter.budget_seconds.get(profile), machine=machine_description(),
+                           date=datetime.now(timezone.utc).isoformat(timespec="seconds"), commit=git_commit(root),
+                           load_before=load_average())
+    run_id = uuid.uuid4().hex
+    previous = os.environ.get(course.RUN_ID_ENV)
+    os.environ[course.RUN_ID_ENV] = run_id  # the kernel inherits it; save_metrics records it
     started = time.perf_counter()
     try:
         papermill.execute_notebook(str(source), str(target), parameters={"PROFILE": profile},
@@ -100,8 +173,15 @@ def execute_chapter(chapter: course.Chapter, profile: str, out_dir: Path, kernel
     except Exception as error:  # noqa: BLE001 - any failure is reported, the other chapters still run
         result.status = "failed"
         result.error = f"{chapter.notebook} {describe_failure(error)}"
+    finally:
+        if previous is None:
+            os.environ.pop(course.RUN_ID_ENV, None)
+        else:
+            os.environ[course.RUN_ID_ENV] = previous
     result.seconds = round(time.perf_counter() - started, 1)
-    result.headline = headline_metrics(paths.outputs_dir(chapter.id) / "metrics.json", chapter.headline)
+    result.metrics = run_metrics(paths.outputs_dir(chapter.id) / "metrics.json", run_id, profile)
+    result.headline = {k: result.metrics[k] for k in chapter.headline if k in result.metrics}
+    result.targets = results.targets_summary(results.evaluate(result.metrics, chapter.results))
     return result
 
 

@@ -55,3 +55,13 @@ def test_plot_functions_save_figures(tmp_path):
     plots.plot_class_histogram([5, 0, 3], path=tmp_path / "hist.png")
     plots.show_grid(np.zeros((4, 5, 5)), path=tmp_path / "grid.png")
     assert all((tmp_path / n).stat().st_size > 1000 for n in ("loss.png", "hist.png", "grid.png"))
+
+
+def test_plots_draw_once_and_return_nothing(tmp_path):
+    """A plot that ends a notebook cell must not be drawn a second time as the cell's value."""
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+    assert plots.show_grid(np.zeros((4, 5, 5))) is None
+    assert plots.plot_class_histogram([1, 2]) is None
+    assert plt.get_fignums() == []  # shown and closed: nothing left for IPython to render again
