@@ -101,3 +101,16 @@ def test_recalibrate_batchnorm_gives_the_mean_of_the_batch_statistics():
     assert norm.momentum == 0.8 and not norm.trainable
     np.testing.assert_array_equal(norm.gamma.numpy(), [1.0, 1.0])  # only the statistics change
     assert recalibrate_batchnorm(dense_net(), inputs[:, :1].repeat(3, 1)) == 0
+
+
+def test_warmup_lowers_the_decay_over_the_first_steps():
+    gan = ema_gan(0.999, steps_per_execution=1)
+    gan.ema_warmup = True
+    start = [w.numpy().copy() for w in gan.generator.weights]
+    fit_steps(gan, make_data, total_steps=1, steps_per_epoch=1, verbose=0)
+    # first update (t = 0): decay min(0.999, 1/10) = 0.1, so the average is 0.1 start + 0.9 current
+    for a, s, w in zip(gan.ema_generator.weights, start, gan.generator.weights):
+        np.testing.assert_allclose(a.numpy(), 0.1 * s + 0.9 * w.numpy(), rtol=1e-5, atol=1e-6)
+    assert float(gan.average_decay()) == pytest.approx(0.1)  # the decay of the update just taken (t = 0)
+    gan.ema_warmup = False
+    assert gan.average_decay() == 0.999

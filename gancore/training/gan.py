@@ -33,14 +33,16 @@ class GAN(keras.Model):
     ``"spheric"``: the distribution of the generator's input, see :mod:`gancore.latent_priors`; each is a
     fixed map of the same normal draw, and ``"normal"`` returns that draw unchanged), and ``ema_decay``
     (when > 0, ``self.ema_generator`` is a frozen copy of the generator whose weights are an exponential
-    moving average of the generator's, updated after every generator step: see :mod:`gancore.training.weight_average`).
+    moving average of the generator's, updated after every generator step: see :mod:`gancore.training.weight_average`;
+    ``ema_warmup`` lowers the decay over the first steps, see :meth:`average_decay`).
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  loss: str = "non_saturating", d_steps: int = 1, g_batch_factor: int = 1,
                  label_smoothing: float = 0.0, real_label_flip: float = 0.0, gradient_penalty_weight: float = 0.0,
                  mixed_batches: bool = False, clip_value: float | None = None, frozen_d_in_g_step: bool = False,
-                 fresh_real_per_d_step: bool = False, latent: str = "normal", ema_decay: float = 0.0, seed: int = 0,
+                 fresh_real_per_d_step: bool = False, latent: str = "normal", ema_decay: float = 0.0,
+                 ema_warmup: bool = False, seed: int = 0,
                  **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
@@ -61,6 +63,7 @@ class GAN(keras.Model):
         if not 0.0 <= ema_decay < 1.0:
             raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay}")
         self.ema_decay = float(ema_decay)
+        self.ema_warmup = ema_warmup
         self.ema_generator = averaged_copy(generator) if ema_decay else None
         if (label_smoothing or real_label_flip) and loss not in ("minimax", "non_saturating"):
             raise ValueError(f"label_smoothing and real_label_flip need a cross-entropy loss, not {loss!r}")
@@ -177,7 +180,7 @@ class GAN(keras.Model):
         grads = tape.gradient(scaled, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
         if self.ema_generator is not None:
-            update_average(self.ema_generator, self.generator, self.ema_decay)
+            update_average(self.ema_generator, self.generator, self.average_decay())
 
         # 3. Report running means for the progress bar and History.
         self.d_loss_tracker.update_state(d_loss)
@@ -185,6 +188,15 @@ class GAN(keras.Model):
         threshold = 0.5 if self.loss_name == "least_squares" else 0.0  # LSGAN regresses to 1 (real) and 0 (fake)
         self.d_acc_tracker.update_state(gan_losses.discriminator_accuracy(real_logits, fake_logits, threshold))
         return {m.name: m.result() for m in self.metrics}
+
+    def average_decay(self):
+        """The EMA decay for the update after the step just taken: ``ema_decay``, or with ``ema_warmup``
+        ``min(ema_decay, (1 + t) / (10 + t))`` at the ``t``-th update (from 0), as ``tf.train.ExponentialMovingAverage``
+        does with ``num_updates``: early on the average follows the weights instead of the initialisation."""
+        if not self.ema_warmup:
+            return self.ema_decay
+        t = tf.cast(self.step_counter(), tf.float32) - 1.0
+        return tf.minimum(self.ema_decay, (1.0 + t) / (10.0 + t))
 
     def generate(self, z) -> tf.Tensor:
         """Samples for latent vectors ``z`` in inference mode."""
