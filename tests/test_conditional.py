@@ -75,3 +75,35 @@ def test_cgan_width_scales_the_convolutions_only():
     assert [layer.filters for layer in d.layers if isinstance(layer, keras.layers.Conv2D)] == [64, 64, 32, 32]
     with pytest.raises(ValueError, match="width"):
         build_cgan_generator(width=-1)
+
+
+def test_small_cgan_networks_have_the_hand_counted_sizes():
+    from gancore.models.cgan import build_small_cgan_discriminator, build_small_cgan_generator
+
+    # width 1: Dense 110 -> 7*7*110 (598,290) + ConvT 4x4 110->128 (225,408) + ConvT 4x4 128->128 (262,272)
+    # + Conv 7x7 128->1 (6,273); D: Conv 3x3 11->64 (6,400) + Conv 3x3 64->128 (73,856) + Dense 128->1 (129)
+    assert build_small_cgan_generator().count_params() == 1_092_243
+    assert build_small_cgan_discriminator().count_params() == 80_385
+    # width 1/4: the dense projection keeps its size, the convolutions get 32 (G) and 16, 32 (D) channels
+    assert build_small_cgan_generator(width=0.25).count_params() == 598_290 + 56_352 + 16_416 + 1_569
+    assert build_small_cgan_discriminator(width=0.25).count_params() == 1_600 + 4_640 + 33
+
+
+def test_small_cgan_discriminator_sees_the_class_as_constant_planes():
+    from gancore.models.cgan import build_small_cgan_discriminator
+
+    d = build_small_cgan_discriminator(width=0.25)
+    planes = keras.Model(d.inputs, d.get_layer(index=3).output)
+    out = planes([np.zeros((2, 28, 28, 1), "float32"), np.eye(10, dtype="float32")[[3, 7]]]).numpy()
+    assert out.shape == (2, 28, 28, 10)
+    np.testing.assert_array_equal(out[0], np.broadcast_to(np.eye(10)[3], (28, 28, 10)))
+    np.testing.assert_array_equal(out[1], np.broadcast_to(np.eye(10)[7], (28, 28, 10)))
+
+
+def test_small_cgan_generator_draws_tanh_images():
+    from gancore.models.cgan import build_small_cgan_generator
+
+    g = build_small_cgan_generator(width=0.25)
+    out = g([np.random.default_rng(0).normal(size=(4, 100)).astype("float32"), np.eye(10, dtype="float32")[:4]])
+    assert out.shape == (4, 28, 28, 1)
+    assert 0.0 < float(np.abs(out).max()) < 1.0

@@ -43,3 +43,37 @@ def build_cgan_discriminator(num_classes: int = 10, width: float = 1.0) -> keras
             x = layers.BatchNormalization(momentum=0.8)(x)
     logit = layers.Dense(1, name="logit")(layers.Flatten()(x))
     return keras.Model([image, label], logit, name="cgan_discriminator")
+
+
+def build_small_cgan_generator(latent_dim: int = 100, num_classes: int = 10, width: float = 1.0) -> keras.Model:
+    """A known-good CGAN generator in the style of keras.io's "Conditional GAN" example (Sayak Paul, 2021).
+
+    The one-hot class is appended to the noise, a Dense layer maps the pair to a 7x7 map with
+    ``latent_dim + num_classes`` channels, two 4x4 stride-2 transposed convolutions (128 channels x ``width``)
+    grow it to 14x14 and 28x28, and a 7x7 convolution draws the image. LeakyReLU(0.2) everywhere, no
+    batchnorm, tanh output for [-1, 1] images (the example used a sigmoid for [0, 1]).
+    """
+    z = keras.Input((latent_dim,), name="z")
+    label = keras.Input((num_classes,), name="class_one_hot")
+    channels = latent_dim + num_classes
+    x = layers.Dense(7 * 7 * channels)(layers.Concatenate()([z, label]))
+    x = layers.Reshape((7, 7, channels))(layers.LeakyReLU(0.2)(x))
+    for _ in range(2):
+        x = layers.Conv2DTranspose(scaled_channels(128, width), 4, strides=2, padding="same")(x)
+        x = layers.LeakyReLU(0.2)(x)
+    image = layers.Conv2D(1, 7, padding="same", activation="tanh", name="image")(x)
+    return keras.Model([z, label], image, name="small_cgan_generator")
+
+
+def build_small_cgan_discriminator(num_classes: int = 10, width: float = 1.0) -> keras.Model:
+    """The discriminator of the same keras.io example: the one-hot class broadcast to ``num_classes`` constant
+    28x28 planes stacked with the image, two 3x3 stride-2 convolutions (64 and 128 channels x ``width``) with
+    LeakyReLU(0.2), global max pooling and one logit. No batchnorm."""
+    image = keras.Input((28, 28, 1), name="image")
+    label = keras.Input((num_classes,), name="class_one_hot")
+    planes = layers.UpSampling2D(28)(layers.Reshape((1, 1, num_classes))(label))
+    x = layers.Concatenate()([image, planes])
+    for filters in (64, 128):
+        x = layers.LeakyReLU(0.2)(layers.Conv2D(scaled_channels(filters, width), 3, strides=2, padding="same")(x))
+    logit = layers.Dense(1, name="logit")(layers.GlobalMaxPooling2D()(x))
+    return keras.Model([image, label], logit, name="small_cgan_discriminator")
