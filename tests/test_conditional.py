@@ -107,3 +107,15 @@ def test_small_cgan_generator_draws_tanh_images():
     out = g([np.random.default_rng(0).normal(size=(4, 100)).astype("float32"), np.eye(10, dtype="float32")[:4]])
     assert out.shape == (4, 28, 28, 1)
     assert 0.0 < float(np.abs(out).max()) < 1.0
+
+
+def test_cgan_noise_projection_ablation_keeps_the_parameters_and_lets_the_map_go_negative():
+    book, linear = build_cgan_generator(width=0.25), build_cgan_generator(width=0.25, noise_activation=None)
+    assert book.count_params() == linear.count_params()
+    z = np.random.default_rng(0).normal(size=(64, 100)).astype("float32")
+    outputs = {}
+    for name, g in (("book", book), ("linear", linear)):
+        g.get_layer("noise_projection").set_weights([np.eye(100, dtype="float32"), np.zeros(100, "float32")])
+        outputs[name] = keras.Model(g.inputs[0], g.get_layer("noise_projection").output)(z).numpy()
+    np.testing.assert_allclose(outputs["book"], np.maximum(z, 0.0))  # the book's ReLU zeroes half the noise
+    np.testing.assert_allclose(outputs["linear"], z)

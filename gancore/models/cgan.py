@@ -11,14 +11,16 @@ BOOK_CGAN_GENERATOR_PARAMS = 629_448
 BOOK_CGAN_DISCRIMINATOR_PARAMS = 270_641
 
 
-def build_cgan_generator(latent_dim: int = 100, num_classes: int = 10, width: float = 1.0) -> keras.Model:
+def build_cgan_generator(latent_dim: int = 100, num_classes: int = 10, width: float = 1.0,
+                         noise_activation: str | None = "relu") -> keras.Model:
     """Noise -> Dense 100 -> 5x5x4 and class -> Dense 25 -> 5x5x1, concatenated, then four unpadded
     stride-1 transposed convolutions (5, 7, 7, 8) growing 5 -> 9 -> 15 -> 21 -> 28; ReLU then batchnorm
     (momentum 0.8) as the book orders them; tanh output for [-1, 1] images. ``width`` scales the
-    convolutions' channel counts (1.0: the book's network)."""
+    convolutions' channel counts (1.0: the book's network). ``noise_activation`` is the activation of the
+    noise projection (the book's ReLU; ``None`` leaves it linear, an ablation with the same parameters)."""
     z = keras.Input((latent_dim,), name="z")
     label = keras.Input((num_classes,), name="class_one_hot")
-    noise_map = layers.Reshape((5, 5, 4))(layers.Dense(100, activation="relu")(z))
+    noise_map = layers.Reshape((5, 5, 4))(layers.Dense(100, activation=noise_activation, name="noise_projection")(z))
     label_map = layers.Reshape((5, 5, 1))(layers.Dense(25, activation="relu")(label))
     x = layers.Concatenate()([noise_map, label_map])
     for filters, kernel in ((64, 5), (64, 7)):
