@@ -119,3 +119,23 @@ def test_cgan_noise_projection_ablation_keeps_the_parameters_and_lets_the_map_go
         outputs[name] = keras.Model(g.inputs[0], g.get_layer("noise_projection").output)(z).numpy()
     np.testing.assert_allclose(outputs["book"], np.maximum(z, 0.0))  # the book's ReLU zeroes half the noise
     np.testing.assert_allclose(outputs["linear"], z)
+
+
+def test_projection_term_adds_the_class_embedding_times_the_features():
+    from gancore.models.cgan import build_small_cgan_discriminator
+
+    plain = build_small_cgan_discriminator(width=0.25)
+    d = build_small_cgan_discriminator(width=0.25, projection=True)
+    assert d.count_params() == plain.count_params() + 10 * 32  # a 10 x 32 class embedding, no bias
+    images = np.random.default_rng(1).uniform(-1, 1, size=(3, 28, 28, 1)).astype("float32")
+    labels = np.eye(10, dtype="float32")[[0, 4, 9]]
+    embedding = d.get_layer("class_embedding")
+    features = keras.Model(d.inputs, d.get_layer("unconditional_logit").input)([images, labels]).numpy()
+    base = keras.Model(d.inputs, d.get_layer("unconditional_logit").output)([images, labels]).numpy()[:, 0]
+    embedding.set_weights([np.zeros((10, 32), "float32")])
+    np.testing.assert_allclose(d([images, labels]).numpy()[:, 0], base, atol=1e-6)  # zero embedding: no term
+    table = np.zeros((10, 32), "float32")
+    table[4, :] = 1.0  # class 4 adds the sum of its features, the others nothing
+    embedding.set_weights([table])
+    expected = base + np.array([0.0, features[1].sum(), 0.0])
+    np.testing.assert_allclose(d([images, labels]).numpy()[:, 0], expected, rtol=1e-5, atol=1e-5)

@@ -67,15 +67,24 @@ def build_small_cgan_generator(latent_dim: int = 100, num_classes: int = 10, wid
     return keras.Model([z, label], image, name="small_cgan_generator")
 
 
-def build_small_cgan_discriminator(num_classes: int = 10, width: float = 1.0) -> keras.Model:
+def build_small_cgan_discriminator(num_classes: int = 10, width: float = 1.0, projection: bool = False) -> keras.Model:
     """The discriminator of the same keras.io example: the one-hot class broadcast to ``num_classes`` constant
     28x28 planes stacked with the image, two 3x3 stride-2 convolutions (64 and 128 channels x ``width``) with
-    LeakyReLU(0.2), global max pooling and one logit. No batchnorm."""
+    LeakyReLU(0.2), global max pooling and one logit. No batchnorm.
+
+    ``projection=True`` adds the projection discriminator's term (Miyato and Koyama, 2018, "cGANs with
+    projection discriminator"): the logit gains the inner product of the pooled features with a learned
+    embedding of the class (a bias-free Dense on the one-hot), so the class acts on the final score directly
+    rather than only through the first convolution's input planes."""
     image = keras.Input((28, 28, 1), name="image")
     label = keras.Input((num_classes,), name="class_one_hot")
     planes = layers.UpSampling2D(28)(layers.Reshape((1, 1, num_classes))(label))
     x = layers.Concatenate()([image, planes])
     for filters in (64, 128):
         x = layers.LeakyReLU(0.2)(layers.Conv2D(scaled_channels(filters, width), 3, strides=2, padding="same")(x))
-    logit = layers.Dense(1, name="logit")(layers.GlobalMaxPooling2D()(x))
+    features = layers.GlobalMaxPooling2D()(x)
+    logit = layers.Dense(1, name="logit" if not projection else "unconditional_logit")(features)
+    if projection:
+        embedding = layers.Dense(features.shape[-1], use_bias=False, name="class_embedding")(label)
+        logit = layers.Add(name="logit")([logit, layers.Dot(axes=1)([features, embedding])])
     return keras.Model([image, label], logit, name="small_cgan_discriminator")
