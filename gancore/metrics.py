@@ -103,6 +103,51 @@ def classifier_score(logits: np.ndarray, eps: float = 1e-12) -> float:
     return float(np.exp(kl.mean()))
 
 
+def confident_share(logits: np.ndarray, threshold: float = 0.9) -> float:
+    """Share of samples whose most likely class has probability >= ``threshold``.
+
+    On its own this is easy to fool: classifiers are often confident on noise. See :func:`reads_as_class`.
+    """
+    return float(np.mean(softmax(logits).max(axis=-1) >= threshold))
+
+
+def nearest_distances(queries: np.ndarray, references: np.ndarray, exclude_self: bool = False,
+                      metric: str = "euclidean") -> np.ndarray:
+    """Distance from each query to its nearest reference (``exclude_self``: queries are the references,
+    and each row's zero distance to itself is skipped).
+
+    ``metric="jaccard"`` treats rows as binary sets: 1 - |A and B| / |A or B| (two empty sets: 0). For
+    binarised images it is fair to sparse and dense images alike, unlike the Euclidean distance, which
+    puts a blank image close to every thin digit.
+    """
+    q = np.asarray(queries, "float64")
+    r = np.asarray(references, "float64")
+    if metric == "euclidean":
+        distance = (q**2).sum(1)[:, None] + (r**2).sum(1)[None, :] - 2.0 * q @ r.T
+    elif metric == "jaccard":
+        q, r = (q > 0.5).astype("float64"), (r > 0.5).astype("float64")
+        inter = q @ r.T
+        union = q.sum(1)[:, None] + r.sum(1)[None, :] - inter
+        distance = 1.0 - np.where(union > 0, inter / np.maximum(union, 1.0), 1.0)
+    else:
+        raise ValueError(f"metric must be 'euclidean' or 'jaccard', not {metric!r}")
+    if exclude_self:
+        np.fill_diagonal(distance, np.inf)
+    distance = np.maximum(distance.min(axis=1), 0.0)
+    return np.sqrt(distance) if metric == "euclidean" else distance
+
+
+def reads_as_class(logits: np.ndarray, features: np.ndarray, reference_features: np.ndarray,
+                   threshold: float = 0.9, quantile: float = 0.99, metric: str = "euclidean") -> np.ndarray:
+    """Per sample: the classifier is confident (top probability >= ``threshold``) *and* the sample lies
+    among real ones: its distance to the nearest reference is at most the ``quantile`` of that distance
+    for the references themselves (leave-one-out). ``features`` can be flattened binary pixels with
+    ``metric="jaccard"``: noise and stray strokes that fool a classifier are far from every real digit."""
+    limit = np.quantile(nearest_distances(reference_features, reference_features, True, metric), quantile)
+    confident = softmax(logits).max(axis=-1) >= threshold
+    return confident & (nearest_distances(features, reference_features, metric=metric) <= limit)
+
+
 def class_histogram(logits: np.ndarray, num_classes: int | None = None) -> np.ndarray:
     """How many samples the classifier assigns to each class."""
     logits = np.asarray(logits)

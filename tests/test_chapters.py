@@ -22,23 +22,11 @@ def test_committed_notebook_is_clean(chapter):
     assert any(notebooks.is_check_cell(c) and c.outputs for c in nb.cells), "check cells have no stored outputs"
 
 
-# Chapters whose markdown still states results of earlier runs as typed numbers (issue 12 removes them).
-# The list may only shrink: a chapter on it that is clean fails the test too, so it must be taken off.
-TYPED_RESULTS_LEFT = {
-    "convergence-failure", "mode-collapse", "dcgan-faces", "acgan-fashion", "infogan-digits", "wgan-clip-digits",
-    "cyclegan-apple-orange", "cyclegan-horse-zebra", "pix2pix-colour", "pix2pix-maps", "cartoongan",
-    "context-encoder", "discogan", "srgan-x4", "s2-wgan-clip-64",
-}
-
-
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.id)
 def test_markdown_states_no_measured_result(chapter):
     """A number a reader sees must come from the run they are looking at: printed by code, not typed."""
     typed = notebooks.typed_results(nbformat.read(ROOT / chapter.notebook, as_version=4))
-    if chapter.id in TYPED_RESULTS_LEFT:
-        assert typed, f"{chapter.id} is clean now: remove it from TYPED_RESULTS_LEFT"
-    else:
-        assert typed == [], "\n".join(typed)
+    assert typed == [], "\n".join(typed)
 
 
 def test_typed_result_detector_can_fail():
@@ -52,7 +40,7 @@ def test_typed_result_detector_can_fail():
 
 
 # Chapters being reworked on their own branches for issue 12; each adds its results cell there.
-RESULTS_CELL_PENDING = {"gan-digits", "dcgan-fashion", "lsgan-digits", "wgan-gp-fashion"}
+RESULTS_CELL_PENDING = {"lsgan-digits", "wgan-gp-fashion"}
 
 
 @pytest.mark.parametrize("chapter", CHAPTERS, ids=lambda c: c.id)

@@ -112,3 +112,30 @@ def test_sample_diversity_is_the_mean_pixel_std_on_the_unit_scale():
     assert sample_diversity(images) == pytest.approx(0.5 / 16, abs=1e-7)
     with pytest.raises(ValueError, match="two samples"):
         sample_diversity(black)
+
+def test_confident_share_counts_samples_above_the_threshold():
+    # softmax of [l, 0] is sigmoid(l): 0.5, 0.731 (l=1), 0.8808 (l=2), 0.9526 (l=3)
+    logits = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [0.0, 3.0]])
+    assert metrics.confident_share(logits, 0.9) == 0.25
+    assert metrics.confident_share(logits, 0.88) == 0.5
+    assert metrics.confident_share(logits, 0.5) == 1.0
+
+
+def test_reads_as_class_needs_confidence_and_real_looking_features():
+    np.testing.assert_allclose(metrics.nearest_distances([[0.0, 0.0], [3.0, 4.0]], [[0.0, 1.0], [3.0, 0.0]]),
+                               [1.0, 4.0])
+    refs = np.array([[0.0, 0.0], [1.0, 0.0], [0.0, 1.0], [1.0, 1.0]])
+    np.testing.assert_allclose(metrics.nearest_distances(refs, refs, exclude_self=True), [1.0] * 4)
+    feats = np.array([[0.5, 0.5], [0.5, 0.5], [10.0, 10.0]])  # close, close, far from every real feature
+    logits = np.array([[5.0, 0.0], [0.0, 0.0], [5.0, 0.0]])  # confident, unsure, confident
+    np.testing.assert_array_equal(metrics.reads_as_class(logits, feats, refs, 0.9, 1.0), [True, False, False])
+
+
+def test_jaccard_nearest_distance_by_hand():
+    a = np.array([[1, 1, 0, 0], [0, 0, 0, 0], [1, 1, 1, 1]], dtype="float32")
+    refs = np.array([[1, 0, 0, 0], [0, 0, 1, 1]], dtype="float32")
+    # {0,1} vs {0}: 1 - 1/2; empty vs anything: 1; {0..3} vs {2,3}: 1 - 2/4
+    np.testing.assert_allclose(metrics.nearest_distances(a, refs, metric="jaccard"), [0.5, 1.0, 0.5])
+    np.testing.assert_allclose(metrics.nearest_distances(refs, refs, exclude_self=True, metric="jaccard"), [1.0, 1.0])
+    with pytest.raises(ValueError, match="metric"):
+        metrics.nearest_distances(a, refs, metric="cosine")

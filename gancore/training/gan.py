@@ -8,6 +8,7 @@ import tensorflow as tf
 from gancore import latent_priors
 from gancore import losses as gan_losses
 from gancore.training.distribute import compile_two_optimizers, scale_loss, step_noise
+from gancore.training.weight_average import averaged_copy, update_average
 
 
 class GAN(keras.Model):
@@ -30,14 +31,17 @@ class GAN(keras.Model):
     real images; the dataset then yields ``d_steps`` x batch images per step, split in order, and the
     generator's batch is ``g_batch_factor`` x one part), and ``latent`` (``"normal"``, ``"uniform"`` or
     ``"spheric"``: the distribution of the generator's input, see :mod:`gancore.latent_priors`; each is a
-    fixed map of the same normal draw, and ``"normal"`` returns that draw unchanged).
+    fixed map of the same normal draw, and ``"normal"`` returns that draw unchanged), and ``ema_decay``
+    (when > 0, ``self.ema_generator`` is a frozen copy of the generator whose weights are an exponential
+    moving average of the generator's, updated after every generator step: see :mod:`gancore.training.weight_average`).
     """
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  loss: str = "non_saturating", d_steps: int = 1, g_batch_factor: int = 1,
                  label_smoothing: float = 0.0, real_label_flip: float = 0.0, gradient_penalty_weight: float = 0.0,
                  mixed_batches: bool = False, clip_value: float | None = None, frozen_d_in_g_step: bool = False,
-                 fresh_real_per_d_step: bool = False, latent: str = "normal", seed: int = 0, **kwargs):
+                 fresh_real_per_d_step: bool = False, latent: str = "normal", ema_decay: float = 0.0, seed: int = 0,
+                 **kwargs):
         super().__init__(**kwargs)
         self.generator = generator
         self.discriminator = discriminator
@@ -54,6 +58,10 @@ class GAN(keras.Model):
         self.frozen_d_in_g_step = frozen_d_in_g_step
         self.fresh_real_per_d_step = fresh_real_per_d_step
         self.latent = latent_priors.check_latent(latent)
+        if not 0.0 <= ema_decay < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay}")
+        self.ema_decay = float(ema_decay)
+        self.ema_generator = averaged_copy(generator) if ema_decay else None
         if (label_smoothing or real_label_flip) and loss not in ("minimax", "non_saturating"):
             raise ValueError(f"label_smoothing and real_label_flip need a cross-entropy loss, not {loss!r}")
         self.noise_seed = seed
@@ -168,6 +176,8 @@ class GAN(keras.Model):
             scaled = self.g_optimizer.scale_loss(scale_loss(g_loss))
         grads = tape.gradient(scaled, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+        if self.ema_generator is not None:
+            update_average(self.ema_generator, self.generator, self.ema_decay)
 
         # 3. Report running means for the progress bar and History.
         self.d_loss_tracker.update_state(d_loss)
