@@ -75,3 +75,67 @@ def test_cgan_width_scales_the_convolutions_only():
     assert [layer.filters for layer in d.layers if isinstance(layer, keras.layers.Conv2D)] == [64, 64, 32, 32]
     with pytest.raises(ValueError, match="width"):
         build_cgan_generator(width=-1)
+
+
+def test_small_cgan_networks_have_the_hand_counted_sizes():
+    from gancore.models.cgan import build_small_cgan_discriminator, build_small_cgan_generator
+
+    # width 1: Dense 110 -> 7*7*110 (598,290) + ConvT 4x4 110->128 (225,408) + ConvT 4x4 128->128 (262,272)
+    # + Conv 7x7 128->1 (6,273); D: Conv 3x3 11->64 (6,400) + Conv 3x3 64->128 (73,856) + Dense 128->1 (129)
+    assert build_small_cgan_generator().count_params() == 1_092_243
+    assert build_small_cgan_discriminator().count_params() == 80_385
+    # width 1/4: the dense projection keeps its size, the convolutions get 32 (G) and 16, 32 (D) channels
+    assert build_small_cgan_generator(width=0.25).count_params() == 598_290 + 56_352 + 16_416 + 1_569
+    assert build_small_cgan_discriminator(width=0.25).count_params() == 1_600 + 4_640 + 33
+
+
+def test_small_cgan_discriminator_sees_the_class_as_constant_planes():
+    from gancore.models.cgan import build_small_cgan_discriminator
+
+    d = build_small_cgan_discriminator(width=0.25)
+    planes = keras.Model(d.inputs, d.get_layer(index=3).output)
+    out = planes([np.zeros((2, 28, 28, 1), "float32"), np.eye(10, dtype="float32")[[3, 7]]]).numpy()
+    assert out.shape == (2, 28, 28, 10)
+    np.testing.assert_array_equal(out[0], np.broadcast_to(np.eye(10)[3], (28, 28, 10)))
+    np.testing.assert_array_equal(out[1], np.broadcast_to(np.eye(10)[7], (28, 28, 10)))
+
+
+def test_small_cgan_generator_draws_tanh_images():
+    from gancore.models.cgan import build_small_cgan_generator
+
+    g = build_small_cgan_generator(width=0.25)
+    out = g([np.random.default_rng(0).normal(size=(4, 100)).astype("float32"), np.eye(10, dtype="float32")[:4]])
+    assert out.shape == (4, 28, 28, 1)
+    assert 0.0 < float(np.abs(out).max()) < 1.0
+
+
+def test_cgan_noise_projection_ablation_keeps_the_parameters_and_lets_the_map_go_negative():
+    book, linear = build_cgan_generator(width=0.25), build_cgan_generator(width=0.25, noise_activation=None)
+    assert book.count_params() == linear.count_params()
+    z = np.random.default_rng(0).normal(size=(64, 100)).astype("float32")
+    outputs = {}
+    for name, g in (("book", book), ("linear", linear)):
+        g.get_layer("noise_projection").set_weights([np.eye(100, dtype="float32"), np.zeros(100, "float32")])
+        outputs[name] = keras.Model(g.inputs[0], g.get_layer("noise_projection").output)(z).numpy()
+    np.testing.assert_allclose(outputs["book"], np.maximum(z, 0.0))  # the book's ReLU zeroes half the noise
+    np.testing.assert_allclose(outputs["linear"], z)
+
+
+def test_projection_term_adds_the_class_embedding_times_the_features():
+    from gancore.models.cgan import build_small_cgan_discriminator
+
+    plain = build_small_cgan_discriminator(width=0.25)
+    d = build_small_cgan_discriminator(width=0.25, projection=True)
+    assert d.count_params() == plain.count_params() + 10 * 32  # a 10 x 32 class embedding, no bias
+    images = np.random.default_rng(1).uniform(-1, 1, size=(3, 28, 28, 1)).astype("float32")
+    labels = np.eye(10, dtype="float32")[[0, 4, 9]]
+    embedding = d.get_layer("class_embedding")
+    features = keras.Model(d.inputs, d.get_layer("unconditional_logit").input)([images, labels]).numpy()
+    base = keras.Model(d.inputs, d.get_layer("unconditional_logit").output)([images, labels]).numpy()[:, 0]
+    embedding.set_weights([np.zeros((10, 32), "float32")])
+    np.testing.assert_allclose(d([images, labels]).numpy()[:, 0], base, atol=1e-6)  # zero embedding: no term
+    table = np.zeros((10, 32), "float32")
+    table[4, :] = 1.0  # class 4 adds the sum of its features, the others nothing
+    embedding.set_weights([table])
+    expected = base + np.array([0.0, features[1].sum(), 0.0])
+    np.testing.assert_allclose(d([images, labels]).numpy()[:, 0], expected, rtol=1e-5, atol=1e-5)

@@ -95,6 +95,24 @@ def test_unit_images_from_any_range():
     np.testing.assert_allclose(x[0, :, :, 0], [[0.0, 0.5], [1.0, 1.0]])
 
 
+def test_sample_diversity_is_the_mean_pixel_std_on_the_unit_scale():
+    from gancore.metrics import sample_diversity
+
+    black, white = np.zeros((1, 4, 4)), np.ones((1, 4, 4))
+    # one black and one white image: every pixel has std 0.5 across the two samples
+    assert sample_diversity(np.concatenate([black, white])) == pytest.approx(0.5, abs=1e-12)
+    # the same pair on the tanh scale, and on the 0-255 scale with a channel axis
+    assert sample_diversity(np.concatenate([-white, white]), value_range=(-1, 1)) == pytest.approx(0.5, abs=1e-12)
+    assert sample_diversity(np.concatenate([black, white])[..., None] * 255, (0, 255)) == pytest.approx(0.5, abs=1e-6)
+    # a collapse: identical samples
+    assert sample_diversity(np.full((10, 4, 4), 0.3)) == pytest.approx(0.0, abs=1e-7)
+    # only pixel (0, 0) varies, as 0, 0, 1, 1 (std 0.5), among 16 pixels: 0.5 / 16
+    images = np.zeros((4, 4, 4))
+    images[2:, 0, 0] = 1.0
+    assert sample_diversity(images) == pytest.approx(0.5 / 16, abs=1e-7)
+    with pytest.raises(ValueError, match="two samples"):
+        sample_diversity(black)
+
 def test_confident_share_counts_samples_above_the_threshold():
     # softmax of [l, 0] is sigmoid(l): 0.5, 0.731 (l=1), 0.8808 (l=2), 0.9526 (l=3)
     logits = np.array([[0.0, 0.0], [1.0, 0.0], [2.0, 0.0], [0.0, 3.0]])
