@@ -17,7 +17,7 @@ def is_check_cell(cell) -> bool:
 # Prose that reports one of our runs ("what our quick run measured", "in our runs", "we measured") ...
 _OUR_RUN = re.compile(r"\b(our|this|the)\s+(measured\s+)?`?(quick|smoke|full)`?\s+runs?\b|\bour\s+(measured\s+)?runs?\b"
                       r"|\bwe\s+(measured|tried|found|saw|got)\b|\bmeasured\s+in\s+`?(quick|smoke)`?"
-                      r"|`?quick`?\s+(measured|showed|gave|reached)\b|\bin\s+`?quick`?\s*(,|:)?\s*(the|it|we)\b",
+                      r"|`?(quick|smoke|full)`?\s+(runs?\s+)?(measured|showed|gave|reached|took)\b|\bin\s+`?quick`?\s*(,|:)?\s*(the|it|we)\b",
                       re.IGNORECASE)
 # ... together with a measured-looking number: a decimal, a percentage, decibels, seconds, or a metric name and value.
 _MEASURED = re.compile(r"\d+\.\d+|\d\s?%|\d\s?dB\b|\d\s?(s|seconds|minutes)\b"
@@ -32,9 +32,14 @@ def typed_results(nb) -> list[str]:
     for index, cell in enumerate(nb.cells):
         if cell.cell_type != "markdown":
             continue
+        announced = False  # a paragraph about our run that ends in ":" carries over to the list below it
         for paragraph in re.split(r"\n\s*\n|\n(?=\s*[-*] |\s*\d+\. )", cell.source):
-            if _OUR_RUN.search(paragraph) and _MEASURED.search(paragraph):
+            item = re.match(r"\s*([-*]|\d+\.) ", paragraph) is not None
+            ours = _OUR_RUN.search(paragraph) is not None or (announced and item)
+            if ours and _MEASURED.search(paragraph):
                 found.append(f"cell {index}: {' '.join(paragraph.split())[:160]}")
+            if not item:
+                announced = _OUR_RUN.search(paragraph) is not None and paragraph.rstrip().endswith(":")
     return found
 
 
