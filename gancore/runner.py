@@ -73,25 +73,13 @@ class RunReport:
                  "| chapter | skill | status | wall time (s) | budget (s) | targets met | headline metrics |",
                  "|---|---|---|---:|---:|---|---|"]
         for c in self.chapters:
-            metrics = ", ".join(f"{k} = {format_metric(v)}" for k, v in c.headline.items())
+            metrics = ", ".join(f"{k} = {results.format_value(v)}" for k, v in c.headline.items())
             if c.error:
                 metrics = f"{metrics}; {c.error}" if metrics else c.error
             budget = "-" if c.budget is None else f"{c.budget:.0f}" + (" (over)" if c.over_budget else "")
             lines.append(f"| {c.title} | {c.skill} | {c.status} | {c.seconds:.1f} | {budget} | "
                          f"{c.targets_met or '-'} | {metrics or '-'} |")
         return "\n".join(lines) + "\n"
-
-
-def format_metric(value) -> str:
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
-
-
-def headline_metrics(metrics_path: Path, keys: tuple[str, ...]) -> dict[str, float]:
-    """The chapter's headline numbers, read from its metrics.json."""
-    metrics = run_metrics(metrics_path)
-    return {k: metrics[k] for k in keys if k in metrics}
 
 
 def run_metrics(metrics_path: Path, run_id: str | None = None, profile: str | None = None) -> dict:
@@ -207,9 +195,9 @@ def run_course(profile: str | None = None, chapter_ids: list[str] | None = None,
     os.environ["GANCORE_ROOT"] = str(root)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # kernels inherit it: no C++ start-up chatter in notebooks
     started = time.perf_counter()
-    results: list[ChapterResult] = []
+    chapter_results: list[ChapterResult] = []
     failed: set[str] = set()
-    report = RunReport(profile, str(out), results)
+    report = RunReport(profile, str(out), chapter_results)
     for chapter in manifest.ordered(chapter_ids):
         blocked = [d for d in chapter.depends_on if d in failed]
         if blocked:
@@ -221,9 +209,10 @@ def run_course(profile: str | None = None, chapter_ids: list[str] | None = None,
             print(f"[{profile}] {chapter.id}: {result.status} in {result.seconds:.1f} s {result.error}", flush=True)
         if result.status != "ok":
             failed.add(chapter.id)
-        results.append(result)
+        chapter_results.append(result)
         # rewritten after every chapter, so an interrupted run still leaves a report of what ran
-        report = write_report(RunReport(profile, str(out), results, round(time.perf_counter() - started, 1)), out)
+        elapsed = round(time.perf_counter() - started, 1)
+        report = write_report(RunReport(profile, str(out), chapter_results, elapsed), out)
     print(report.to_markdown())
     if build_site:
         from gancore import site

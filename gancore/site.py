@@ -8,24 +8,22 @@ from pathlib import Path
 
 import yaml
 
-from gancore import course
+from gancore import course, results
 
 
 def landing_page(report, manifest: course.Manifest) -> str:
     """index.md: what the course is and a table of every chapter with its runtime and headline metric."""
-    from gancore.runner import format_metric
-
-    results = {c.id: c for c in report.chapters}
+    by_id = {c.id: c for c in report.chapters}
     lines = [f"# {manifest.title}", "",
              "Executed notebooks of the course, one per experiment of *The GAN Book*, each ending with "
              f"measured results. This build ran the **{report.profile}** profile.", "",
              "| Skill | Chapter | Status | Runtime (s) | Headline metric |", "|---|---|---|---:|---|"]
     for chapter in manifest.chapters:
-        result = results.get(chapter.id)
+        result = by_id.get(chapter.id)
         if result is None:
             continue
         link = f"[{chapter.title}]({chapter.notebook})" if result.status == "ok" else chapter.title
-        metric = ", ".join(f"{k} = {format_metric(v)}" for k, v in result.headline.items()) or "-"
+        metric = ", ".join(f"{k} = {results.format_value(v)}" for k, v in result.headline.items()) or "-"
         lines.append(f"| {chapter.skill} | {link} | {result.status} | {result.seconds:.0f} | {metric} |")
     return "\n".join(lines) + "\n"
 
