@@ -217,7 +217,7 @@ def test_failing_server_leaves_nothing_and_explains(server, tmp_path):
     assert len(server.requests) == 4 * FAST.tries
     message = str(info.value)
     assert f"{server.base}/fail/<file>.gz" in message
-    assert "uncompressed IDX files" in message and str(tmp_path / "tiny") in message
+    assert "put the 4 uncompressed files in" in message and str(tmp_path / "tiny") in message
     assert "HTTP Error 500" in message or "500" in message
 
 

@@ -3,6 +3,8 @@ the pixel-space features used to score samples."""
 
 from __future__ import annotations
 
+import os
+
 import keras
 import numpy as np
 import pytest
@@ -145,3 +147,64 @@ def test_generator_width_is_recovered_from_a_built_generator(build, width):
     assert m.generator_width(g) == width
     again = m.rebuild_generator(g)
     assert again.count_params() == g.count_params() and again.name == g.name
+
+
+def _font_or_skip():
+    from gancore import paths
+
+    font = paths.data_dir() / "noto_emoji" / "NotoColorEmoji.ttf"
+    if not font.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"{font} is missing in CI: `make data` builds the anime stand-in, which fetches it")
+        pytest.skip("the Noto Color Emoji font is not fetched (run `make data`)")
+    return font
+
+
+def test_drawn_head_list_covers_every_skin_tone():
+    sequences = standins.emoji_sequences()
+    assert len(sequences) == len(set(sequences)) == 6 * len(standins.HEAD_EMOJI) + 3 * 6 * len(standins.HAIR_STYLES)
+    for tone in standins.SKIN_TONES[1:]:
+        assert sum(tone in s for s in sequences) == len(standins.HEAD_EMOJI) + 3 * len(standins.HAIR_STYLES)
+
+
+def test_anime_standin_is_drawn_faces_in_colour(tmp_path):
+    font = _font_or_skip()
+    files = standins.build_anime_standin(tmp_path, count=24, font_path=font)
+    info = standins.standin_info(tmp_path)
+    assert len(files) == info["images"] == 24 and info["kind"] == "drawn faces"
+    images = faces.load_images(files)
+    assert images.shape == (24, 56, 56, 3)
+    saturation = images.max(axis=-1).astype(int) - images.min(axis=-1)
+    assert saturation.mean() > 20  # colour drawings, not grey
+    assert len({image.tobytes() for image in images}) == 24
+    again = standins.build_anime_standin(tmp_path / "again", count=24, font_path=font)
+    np.testing.assert_array_equal(faces.load_images(again), images)  # reproducible from the seed
+
+
+def test_anime_standin_falls_back_to_photo_crops_without_the_font(tmp_path, capsys):
+    files = standins.build_anime_standin(tmp_path, count=8, font_path=tmp_path / "missing.ttf")
+    info = standins.standin_info(tmp_path)
+    assert len(files) == 8 and info["kind"] == "photo crops" and "fallback" in info["built_from"]
+    assert "building photo crops instead" in capsys.readouterr().out
+
+
+def test_an_older_standin_is_rebuilt(tmp_path, monkeypatch):
+    from gancore import paths
+
+    monkeypatch.setattr(paths, "data_dir", lambda: tmp_path)
+    built = []
+
+    def fake_builder(root):
+        root.mkdir(parents=True, exist_ok=True)
+        standins._mark(root, {"version": standins.VERSIONS["celeba"]})
+        built.append(root)
+
+    monkeypatch.setitem(standins.BUILDERS, "celeba", fake_builder)
+    root = faces.standin_root("celeba")
+    root.mkdir(parents=True)
+    standins._mark(root, {"version": standins.VERSIONS["celeba"] - 1})
+    (root / "stale.png").write_bytes(b"x")
+    assert faces.ensure_standin("celeba") == root
+    assert built == [root] and not (root / "stale.png").exists()
+    faces.ensure_standin("celeba")
+    assert built == [root]  # current version: kept

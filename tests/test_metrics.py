@@ -139,3 +139,28 @@ def test_jaccard_nearest_distance_by_hand():
     np.testing.assert_allclose(metrics.nearest_distances(refs, refs, exclude_self=True, metric="jaccard"), [1.0, 1.0])
     with pytest.raises(ValueError, match="metric"):
         metrics.nearest_distances(a, refs, metric="cosine")
+
+
+def _lfw_at(size: int) -> np.ndarray:
+    """The 200 images of scikit-image's LFW subset (100 faces, then 100 non-face patches) upsampled to size x size."""
+    import cv2
+    from skimage import data
+
+    return np.stack([cv2.resize(im.astype("float32"), (size, size), interpolation=cv2.INTER_CUBIC)
+                     for im in data.lfw_subset()])
+
+
+def test_face_detector_finds_real_faces_and_not_other_patches():
+    images = _lfw_at(56)
+    faces, patches = images[:100], images[100:]
+    assert 0.8 <= metrics.face_detection_rate(faces, (0.0, 1.0)) <= 1.0
+    assert metrics.face_detection_rate(patches, (0.0, 1.0)) <= 0.05
+    assert metrics.face_detection_rate(np.full((4, 56, 56, 3), 128.0)) == 0.0
+
+
+def test_face_detector_reads_any_value_range_and_colour_images_alike():
+    faces = _lfw_at(56)[:40]
+    found = metrics.detected_faces(faces, (0.0, 1.0))
+    assert found.dtype == bool and found.shape == (40,)
+    np.testing.assert_array_equal(metrics.detected_faces(faces * 2.0 - 1.0, (-1.0, 1.0)), found)
+    np.testing.assert_array_equal(metrics.detected_faces(np.repeat(faces[..., None] * 255.0, 3, -1)), found)

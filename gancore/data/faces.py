@@ -93,7 +93,12 @@ def ensure_standin(name: str) -> Path:
     if name not in standins.BUILDERS:
         raise ValueError(f"Unknown face set {name!r}; known: {', '.join(sorted(standins.BUILDERS))}")
     root = standin_root(name)
-    if standins.standin_info(root) is None:
+    info = standins.standin_info(root)
+    if info is not None and info.get("version", 1) != standins.VERSIONS[name]:
+        print(f"The {name} stand-in in {root} is from an older version of the course; rebuilding it.")
+        shutil.rmtree(root)
+        info = None
+    if info is None:
         standins.BUILDERS[name](root)
     return root
 

@@ -51,7 +51,8 @@ def how_to_message(spec: DatasetSpec, folder: Path, missing: list[str], notes: l
     if notes:
         lines.append("What was tried:")
         lines += [f"  - {note}" for note in notes]
-    lines.append(f"To fix it, put the four uncompressed IDX files in {folder}/ "
+    count = len(spec.files)
+    lines.append(f"To fix it, put the {'file' if count == 1 else f'{count} uncompressed files'} in {folder}/ "
                  f"(e.g. {folder}/{missing[0]}), using any one of:")
     for base in spec.mirror_urls():
         lines.append(f"  - download {base.rstrip('/')}/<file>.gz for each file and gunzip it")

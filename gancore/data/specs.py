@@ -83,6 +83,14 @@ DATASETS: dict[str, DatasetSpec] = {
         packages=(PackageSource("deb", "dataset-fashion-mnist", "usr/share/datasets/fashion-mnist"),),
         expected_shapes=_SHAPES,
     ),
+    "noto_emoji": DatasetSpec(
+        name="noto_emoji",
+        title="Noto Color Emoji font (drawn faces for the anime stand-in; SIL Open Font License)",
+        info_url="https://github.com/googlefonts/noto-emoji",
+        files={"NotoColorEmoji.ttf": "e5899ed38b8ed83e08bd3ac5de09791e9d19d288333a796de1d35ad17396f1ec"},
+        mirrors=(),  # upstream serves no .gz; the Debian package is the source
+        packages=(PackageSource("deb", "fonts-noto-color-emoji", "usr/share/fonts/truetype/noto"),),
+    ),
 }
 
 

@@ -6,10 +6,12 @@ the real sets' folder layout so the same loader runs on both, and are small on p
 - ``celeba`` stand-in: the 100 real LFW faces of ``skimage.data.lfw_subset()`` (items 0-99; 25x25 grey),
   resized to 56x56 (bicubic), copied to three channels, plus their mirror images: 200 PNGs in
   ``<root>/img_align_celeba/``.
-- ``anime_faces`` stand-in: square colour crops (random position, side 25-70% of the shorter edge, random
-  mirror) of real photos bundled with scikit-image (astronaut, chelsea, coffee, rocket, motorcycle left/right,
-  Hubble deep field) and matplotlib (grace_hopper), resized to 56x56: ``<root>/images/``. They are
-  photographs, nothing like drawn anime faces.
+- ``anime_faces`` stand-in: drawn faces, like the real set's. Google's Noto Color Emoji font (Debian package
+  ``fonts-noto-color-emoji``, SIL Open Font License) gives 246 hand-drawn heads: 29 people emoji (children,
+  adults, elders, royals, wizards, vampires, elves...) in six skin tones, and four hair styles for three of them.
+  Each image is one of them, cropped around the head at a random zoom and offset, mirrored half the time, on a
+  random pale background, at 56x56: ``<root>/images/``. Without the font (no apt) the builder falls back to the
+  first stand-in, square crops of the bundled photos (see :func:`random_crops`), and says so in its record.
 
 A hidden ``.standin.json`` in the root records what was built, from what, and when.
 """
@@ -28,6 +30,16 @@ LFW_FACES = 100  # lfw_subset items 0-99 are faces, 100-199 are non-face patches
 PHOTO_POOL = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle_left", "motorcycle_right",
               "hubble_deep_field", "grace_hopper")
 LAYOUT = {"celeba": "img_align_celeba", "anime_faces": "images"}
+#: Bumped when a builder changes what it makes, so an older stand-in on disk is rebuilt on next use.
+VERSIONS = {"celeba": 1, "anime_faces": 2}
+
+SKIN_TONES = ("", "\U0001F3FB", "\U0001F3FC", "\U0001F3FD", "\U0001F3FE", "\U0001F3FF")
+#: People emoji drawn as a head and shoulders (full-body ones such as superheroes and fairies left out).
+HEAD_EMOJI = (0x1F476, 0x1F9D2, 0x1F466, 0x1F467, 0x1F9D1, 0x1F471, 0x1F468, 0x1F469, 0x1F9D3, 0x1F474, 0x1F475,
+              0x1F478, 0x1F934, 0x1F472, 0x1F473, 0x1F9D5, 0x1F9D4, 0x1F46E, 0x1F482, 0x1F477, 0x1F9D9, 0x1F9DB,
+              0x1F9DD, 0x1F47C, 0x1F470, 0x1F935, 0x1F936, 0x1F385, 0x1F977)
+HAIR_STYLES = (0x1F9B0, 0x1F9B1, 0x1F9B3, 0x1F9B2)  # red, curly, white, bald: joined to person, man, woman
+EMOJI_GLYPH = (136, 128)  # canvas for one glyph of the font's 109-pixel bitmap strike
 
 
 def lfw_faces() -> np.ndarray:
@@ -119,19 +131,95 @@ def build_face_standin(root: str | Path, size: int = 56) -> list[Path]:
     faces = np.concatenate([faces, faces[:, :, ::-1]])
     faces = np.repeat(faces[..., None], 3, axis=-1)
     files = _write_images(faces, root / LAYOUT["celeba"])
-    _mark(root, {"standin_for": "celeba", "images": len(files), "size": size,
+    _mark(root, {"standin_for": "celeba", "version": VERSIONS["celeba"], "images": len(files), "size": size,
                  "built_from": "skimage.data.lfw_subset() items 0-99 (real LFW faces, 25x25 grey) + mirror images"})
     return files
 
 
-def build_anime_standin(root: str | Path, count: int = 2000, size: int = 56, seed: int = 0) -> list[Path]:
-    """The anime-faces stand-in: ``count`` colour crops of the bundled photo pool, size x size RGB PNGs."""
+def emoji_sequences() -> list[str]:
+    """The drawn heads used: every :data:`HEAD_EMOJI` in every skin tone, and the hair styles of three of them."""
+    heads = [chr(code) + tone for code in HEAD_EMOJI for tone in SKIN_TONES]
+    hair = [chr(code) + tone + "\u200d" + chr(style) for code in (0x1F9D1, 0x1F468, 0x1F469)
+            for style in HAIR_STYLES for tone in SKIN_TONES]
+    return heads + hair
+
+
+def render_emoji(font_path: str | Path, sequences: list[str]) -> np.ndarray:
+    """Each emoji drawn with its own colours: (N, 128, 136, 4) uint8 RGBA on a transparent canvas."""
+    from PIL import ImageDraw, ImageFont
+
+    font = ImageFont.truetype(str(font_path), 109)  # the colour bitmaps exist at this size only
+    glyphs = []
+    for text in sequences:
+        canvas = Image.new("RGBA", EMOJI_GLYPH, (0, 0, 0, 0))
+        ImageDraw.Draw(canvas).text((0, 0), text, font=font, embedded_color=True)
+        glyph = np.asarray(canvas)
+        if (glyph[..., 3] > 0).mean() < 0.1:
+            raise ValueError(f"The font {font_path} drew (almost) nothing for emoji {text!r}")
+        glyphs.append(glyph)
+    return np.stack(glyphs)
+
+
+def head_crops(glyphs: np.ndarray, count: int, size: int, seed: int) -> tuple[np.ndarray, list[int]]:
+    """``count`` size x size RGB images: a random glyph, cropped square around the head at a random zoom and
+    offset, mirrored half the time, composited on a random pale background. Also the glyph index of each."""
+    import colorsys
+
+    rng = np.random.default_rng(seed)
+    height, width = glyphs.shape[1:3]
+    images, picks = [], []
+    for _ in range(count):
+        pick = int(rng.integers(len(glyphs)))
+        side = int(rng.uniform(0.72, 0.95) * height)
+        top = int(rng.integers(0, min(12, height - side) + 1))
+        left = int(np.clip(width // 2 + rng.integers(-5, 6) - side // 2, 0, width - side))
+        crop = Image.fromarray(glyphs[pick]).crop((left, top, left + side, top + side))
+        colour = colorsys.hsv_to_rgb(rng.uniform(), rng.uniform(0.05, 0.35), rng.uniform(0.75, 1.0))
+        background = Image.new("RGBA", crop.size, tuple(int(255 * c) for c in colour) + (255,))
+        background.alpha_composite(crop)
+        image = background.convert("RGB").resize((size, size), Image.LANCZOS)
+        if rng.random() < 0.5:
+            image = image.transpose(Image.FLIP_LEFT_RIGHT)
+        images.append(np.asarray(image))
+        picks.append(pick)
+    return np.stack(images), picks
+
+
+def build_anime_standin(root: str | Path, count: int = 2000, size: int = 56, seed: int = 0,
+                        font_path: str | Path | None = None) -> list[Path]:
+    """The anime-faces stand-in: ``count`` drawn heads from the Noto emoji font, size x size RGB PNGs.
+
+    ``font_path`` defaults to the verified copy fetched by ``ensure_dataset("noto_emoji")``; when the font cannot
+    be had, the photo-crop stand-in is built instead, with the reason in its record.
+    """
     root = Path(root)
-    crops, origins = random_crops(photo_pool(), count, size, seed)
-    files = _write_images(crops, root / LAYOUT["anime_faces"])
-    _mark(root, {"standin_for": "anime_faces", "images": len(files), "size": size, "seed": seed,
-                 "built_from": "random square crops (+mirror) of " + ", ".join(PHOTO_POOL),
-                 "per_photo": {name: origins.count(name) for name in sorted(set(origins))}})
+    try:
+        if font_path is None:
+            from gancore.data.sources import DataUnavailableError, ensure_dataset
+
+            try:
+                folder, _ = ensure_dataset("noto_emoji")
+            except DataUnavailableError as err:
+                raise FileNotFoundError(str(err).splitlines()[0]) from err
+            font_path = folder / "NotoColorEmoji.ttf"
+        sequences = emoji_sequences()
+        images, picks = head_crops(render_emoji(font_path, sequences), count, size, seed)
+    except (FileNotFoundError, OSError, ValueError) as err:
+        print(f"The drawn-face stand-in needs the Noto Color Emoji font ({err}); building photo crops instead.")
+        crops, origins = random_crops(photo_pool(), count, size, seed)
+        files = _write_images(crops, root / LAYOUT["anime_faces"])
+        _mark(root, {"standin_for": "anime_faces", "version": VERSIONS["anime_faces"], "images": len(files),
+                     "size": size, "seed": seed, "kind": "photo crops",
+                     "built_from": "random square crops (+mirror) of " + ", ".join(PHOTO_POOL)
+                                   + " (fallback: the emoji font was not available)",
+                     "per_photo": {name: origins.count(name) for name in sorted(set(origins))}})
+        return files
+    files = _write_images(images, root / LAYOUT["anime_faces"])
+    _mark(root, {"standin_for": "anime_faces", "version": VERSIONS["anime_faces"], "images": len(files),
+                 "size": size, "seed": seed, "kind": "drawn faces", "drawn_heads": len(sequences),
+                 "built_from": f"{len(sequences)} drawn heads of the Noto Color Emoji font (people in six skin tones), "
+                               "randomly cropped and mirrored on pale backgrounds",
+                 "heads_used": len(set(picks))})
     return files
 
 
