@@ -15,7 +15,13 @@ Two figures, measured in one process so the machine's load affects both alike:
 1. throughput: steps per second of each, timed in alternating blocks after a warm-up, and their ratio;
 2. time to quality: wall time (evaluations excluded) for each to reach the same domain FD.
 
-Usage: python benchmarks/train_throughput.py [--width 32] [--target-fd 60] [--out benchmarks/results]
+Each side's rate is also given in GFLOP/s (FLOPs of a step counted from the layers by ``flops.py``) and
+set against the machine's peak, measured here on a large matrix product and a 3x3 convolution.
+``--nets mlp`` runs the throughput part on the Skill 2 book MLPs instead (MNIST, sigmoid output), and
+``--spe-sweep`` times gancore at several ``steps_per_execution`` values to show the per-call overhead.
+
+Usage: python benchmarks/train_throughput.py [--nets guideline|mlp] [--width 32] [--target-fd 60]
+       [--spe-sweep 1 10 200] [--out benchmarks/results]
 Not a test: it takes minutes and its numbers depend on the machine.
 """
 
@@ -28,6 +34,7 @@ import platform
 import time
 from pathlib import Path
 
+import flops  # benchmarks/flops.py, beside this script
 import keras
 import numpy as np
 import tensorflow as tf
@@ -40,19 +47,54 @@ from gancore.training.fitting import step_indexed_dataset
 from gancore.training.gan import GAN
 
 
-def build_networks(width: int, latent_dim: int, seed: int):
+def build_networks(width: int, latent_dim: int, seed: int, nets: str = "guideline"):
     keras.utils.set_random_seed(seed)
+    if nets == "mlp":
+        from gancore.models import mlp_gan
+
+        return mlp_gan.build_mlp_generator(latent_dim), mlp_gan.build_mlp_discriminator()
     return (dcgan.build_guideline_generator(latent_dim, width=width),
             dcgan.build_guideline_discriminator(width=width))
+
+
+def measure_peak(seconds: float = 3.0) -> dict[str, float]:
+    """GFLOP/s of a 2048x2048 float32 matrix product and of a 3x3 convolution (16x64x64x128 -> 128), each
+    repeated inside one compiled function for about ``seconds``; the larger is the machine's peak here."""
+    results = {}
+    a = tf.random.normal((2048, 2048))
+    image, kernel = tf.random.normal((16, 64, 64, 128)), tf.random.normal((3, 3, 128, 128))
+    cases = {"matmul_2048": (lambda: tf.matmul(a, a), 2 * 2048**3),
+             "conv3x3_64px_128ch": (lambda: tf.nn.conv2d(image, kernel, 1, "SAME"), 2 * 9 * 128 * 128 * 64 * 64 * 16)}
+    for name, (op, flop) in cases.items():
+        @tf.function
+        def repeat(n, op=op):
+            out = tf.constant(0.0)
+            for _ in tf.range(n):
+                out += tf.reduce_sum(op())
+            return out
+
+        repeat(tf.constant(2))  # trace and warm up
+        n, elapsed = 2, 0.0
+        while elapsed < seconds / 4:
+            n *= 2
+            started = time.perf_counter()
+            repeat(tf.constant(n)).numpy()
+            elapsed = time.perf_counter() - started
+        reps = max(1, int(n * seconds / elapsed))
+        started = time.perf_counter()
+        repeat(tf.constant(reps)).numpy()
+        results[name] = flop * reps / (time.perf_counter() - started) / 1e9
+    results["peak"] = max(results.values())
+    return results
 
 
 class BookLoop:
     """The book's training loop (Skill 2-4) on Keras 3: combined model, D frozen inside it, train_on_batch."""
 
     def __init__(self, generator, discriminator, images01: np.ndarray, real_batch: int, latent_dim: int,
-                 learning_rate: float, seed: int):
+                 learning_rate: float, seed: int, tanh: bool = True):
         self.generator, self.discriminator = generator, discriminator
-        self.images = images01 * 2.0 - 1.0  # in memory as float32 (the book held float64)
+        self.images = images01 * 2.0 - 1.0 if tanh else images01  # in memory as float32 (the book held float64)
         self.real_batch, self.latent_dim = real_batch, latent_dim
         self.rng = np.random.default_rng(seed)
         bce = keras.losses.BinaryCrossentropy(from_logits=True)
@@ -86,7 +128,7 @@ class GancoreLoop:
     """``GAN`` compiled with ``steps_per_execution`` and fed by a step-indexed tf.data pipeline."""
 
     def __init__(self, generator, discriminator, images_uint8: np.ndarray, real_batch: int, latent_dim: int,
-                 learning_rate: float, seed: int, steps_per_execution: int):
+                 learning_rate: float, seed: int, steps_per_execution: int, tanh: bool = True):
         # the book's pattern: one mixed D batch, and D frozen (batchnorm on moving averages) in the G step
         self.gan = GAN(generator=generator, discriminator=discriminator, latent_dim=latent_dim,
                        loss="non_saturating", g_batch_factor=2, mixed_batches=True, frozen_d_in_g_step=True,
@@ -96,13 +138,13 @@ class GancoreLoop:
                          steps_per_execution=steps_per_execution)
         self.spe = steps_per_execution
         self.images, self.real_batch, self.seed = images_uint8, real_batch, seed
+        self.scale = (lambda b: scale_images(b) * 2.0 - 1.0) if tanh else scale_images
         self.position = 0
         self.generator = generator
 
     def train(self, steps: int):
         steps = max(self.spe, steps - steps % self.spe)
-        dataset = step_indexed_dataset(self.images, self.real_batch, self.seed, self.position, steps,
-                                       lambda b: scale_images(b) * 2.0 - 1.0)
+        dataset = step_indexed_dataset(self.images, self.real_batch, self.seed, self.position, steps, self.scale)
         self.gan.fit(dataset, epochs=1, steps_per_epoch=steps, verbose=0)  # the compiled step is reused
         self.position += steps
         return steps
@@ -114,78 +156,94 @@ def fd_of(generator, evaluator, z):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--nets", choices=("guideline", "mlp"), default="guideline")
     parser.add_argument("--width", type=int, default=32)
     parser.add_argument("--real-batch", type=int, default=50)
-    parser.add_argument("--latent-dim", type=int, default=100)
+    parser.add_argument("--latent-dim", type=int, default=None, help="default: 100 (guideline), 50 (mlp)")
     parser.add_argument("--learning-rate", type=float, default=2e-4)
     parser.add_argument("--steps-per-execution", type=int, default=50)
+    parser.add_argument("--spe-sweep", type=int, nargs="*", default=[], help="also time gancore at these values")
     parser.add_argument("--block", type=int, default=100, help="steps per timed block")
     parser.add_argument("--rounds", type=int, default=3, help="alternating timed blocks per side")
+    parser.add_argument("--peak-seconds", type=float, default=3.0)
     parser.add_argument("--target-fd", type=float, default=60.0)
     parser.add_argument("--eval-every", type=int, default=100)
     parser.add_argument("--eval-samples", type=int, default=1000)
     parser.add_argument("--max-steps", type=int, default=3000)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--out", default=str(Path(__file__).with_name("results")))
+    parser.add_argument("--out", default=None, help="default: benchmarks/results (guideline), results_mlp (mlp)")
     args = parser.parse_args()
+    mlp = args.nets == "mlp"
+    args.latent_dim = args.latent_dim or (50 if mlp else 100)
+    args.out = args.out or str(Path(__file__).with_name("results_mlp" if mlp else "results"))
 
-    data = load_mnist("fashion_mnist")
+    data = load_mnist("mnist" if mlp else "fashion_mnist")
     images01 = data.x_train.astype("float32")[..., None] / 255.0
-    evaluator = DomainEvaluator("fashion_mnist")
-    z_eval = np.random.default_rng(99).normal(size=(args.eval_samples, args.latent_dim)).astype("float32")
+    probe_g, probe_d = build_networks(args.width, args.latent_dim, args.seed, args.nets)
+    step_flops = flops.gan_step_flops(probe_g, probe_d, args.real_batch, args.real_batch, 2 * args.real_batch)
+    peak = measure_peak(args.peak_seconds)
+    print(f"one step: {step_flops / 1e9:.2f} GFLOP; measured peak {peak['peak']:.0f} GFLOP/s "
+          f"(matmul {peak['matmul_2048']:.0f}, 3x3 conv {peak['conv3x3_64px_128ch']:.0f})")
 
-    def make(kind):
-        g, d = build_networks(args.width, args.latent_dim, args.seed)  # identical initial weights for both
+    def make(kind, spe=args.steps_per_execution):
+        g, d = build_networks(args.width, args.latent_dim, args.seed, args.nets)  # identical initial weights
         if kind == "book":
-            return BookLoop(g, d, images01, args.real_batch, args.latent_dim, args.learning_rate, args.seed)
+            return BookLoop(g, d, images01, args.real_batch, args.latent_dim, args.learning_rate, args.seed,
+                            tanh=not mlp)
         return GancoreLoop(g, d, data.x_train, args.real_batch, args.latent_dim, args.learning_rate, args.seed,
-                           args.steps_per_execution)
+                           spe, tanh=not mlp)
 
-    # 1. Throughput, alternating blocks after a warm-up (tracing) block.
+    # 1. Throughput, alternating blocks after a warm-up (tracing) block; one rate per block for the spread.
     loops = {"book": make("book"), "gancore": make("gancore")}
+    loops.update({f"gancore_spe{spe}": make("gancore", spe) for spe in args.spe_sweep})
     for loop in loops.values():
-        loop.train(args.steps_per_execution)
-    seconds = {"book": 0.0, "gancore": 0.0}
-    steps = {"book": 0, "gancore": 0}
+        loop.train(max(args.steps_per_execution, *args.spe_sweep))
+    block_rates = {kind: [] for kind in loops}
     for _ in range(args.rounds):
         for kind, loop in loops.items():
             started = time.perf_counter()
             done = loop.train(args.block) or args.block
-            seconds[kind] += time.perf_counter() - started
-            steps[kind] += done
-    rate = {k: steps[k] / seconds[k] for k in seconds}
-    print(f"throughput: book {rate['book']:.2f} steps/s, gancore {rate['gancore']:.2f} steps/s, "
-          f"ratio {rate['gancore'] / rate['book']:.2f}x")
+            block_rates[kind].append(done / (time.perf_counter() - started))
+    rate = {k: float(np.mean(v)) for k, v in block_rates.items()}
+    spread = {k: float(np.std(v)) for k, v in block_rates.items()}
+    gflops = {k: v * step_flops / 1e9 for k, v in rate.items()}
+    for kind in loops:
+        print(f"{kind}: {rate[kind]:.2f} +/- {spread[kind]:.2f} steps/s, {gflops[kind]:.0f} GFLOP/s "
+              f"({gflops[kind] / peak['peak']:.0%} of peak)")
+    print(f"ratio gancore / book: {rate['gancore'] / rate['book']:.2f}x")
 
-    # 2. Time to the same domain FD, fresh networks, evaluation time excluded.
-    to_target = {}
-    for kind in ("gancore", "book"):
-        loop = make(kind)
-        trained, wall, curve = 0, 0.0, []
-        while trained < args.max_steps:
-            started = time.perf_counter()
-            done = loop.train(args.eval_every) or args.eval_every
-            wall += time.perf_counter() - started
-            trained += done
-            fd = fd_of(loop.generator, evaluator, z_eval)
-            curve.append([trained, round(wall, 2), round(fd, 2)])
-            print(f"  {kind}: step {trained}, {wall:.1f} s, FD {fd:.1f}")
-            if fd <= args.target_fd:
-                break
-        reached = curve[-1][2] <= args.target_fd
-        to_target[kind] = {"reached": reached, "steps": trained, "seconds": wall, "curve": curve}
-    if all(v["reached"] for v in to_target.values()):
-        speedup = to_target["book"]["seconds"] / to_target["gancore"]["seconds"]
-    else:
-        speedup = None
+    # 2. Time to the same domain FD, fresh networks, evaluation time excluded (DCGAN only).
+    to_target, speedup = {}, None
+    if not mlp:
+        evaluator = DomainEvaluator("fashion_mnist")
+        z_eval = np.random.default_rng(99).normal(size=(args.eval_samples, args.latent_dim)).astype("float32")
+        for kind in ("gancore", "book"):
+            loop = make(kind)
+            trained, wall, curve = 0, 0.0, []
+            while trained < args.max_steps:
+                started = time.perf_counter()
+                done = loop.train(args.eval_every) or args.eval_every
+                wall += time.perf_counter() - started
+                trained += done
+                fd = fd_of(loop.generator, evaluator, z_eval)
+                curve.append([trained, round(wall, 2), round(fd, 2)])
+                print(f"  {kind}: step {trained}, {wall:.1f} s, FD {fd:.1f}")
+                if fd <= args.target_fd:
+                    break
+            reached = curve[-1][2] <= args.target_fd
+            to_target[kind] = {"reached": reached, "steps": trained, "seconds": wall, "curve": curve}
+        if all(v["reached"] for v in to_target.values()):
+            speedup = to_target["book"]["seconds"] / to_target["gancore"]["seconds"]
 
+    networks = (f"the Skill 2 book MLPs: G {probe_g.count_params():,} / D {probe_d.count_params():,} parameters" if mlp
+                else f"DCGAN-guideline width {args.width}: G {probe_g.count_params():,} / D {probe_d.count_params():,} "
+                     "parameters")
     result = {
-        "networks": (f"DCGAN-guideline width {args.width}: "
-                     f"G {dcgan.guideline_generator_params(args.latent_dim, args.width):,} "
-                     f"/ D {dcgan.guideline_discriminator_params(args.width):,} parameters"),
+        "networks": networks,
         "batch": f"D {args.real_batch} real + {args.real_batch} fake (one mixed batch), G {2 * args.real_batch}",
-        "settings": vars(args),
-        "throughput_steps_per_s": rate, "throughput_ratio": rate["gancore"] / rate["book"],
+        "settings": vars(args), "flops_per_step": step_flops, "peak_gflops": peak,
+        "throughput_steps_per_s": rate, "throughput_spread": spread, "throughput_blocks": block_rates,
+        "gflops": gflops, "throughput_ratio": rate["gancore"] / rate["book"],
         "time_to_fd": to_target, "time_to_fd_speedup": speedup,
         "machine": {"cpus": os.cpu_count(), "platform": platform.platform(), "tensorflow": tf.__version__,
                     "keras": keras.__version__, "load_average_at_end": os.getloadavg()},
@@ -194,20 +252,27 @@ def main():
     out.with_suffix(".json").write_text(json.dumps(result, indent=2))
     lines = [
         "# Benchmark results: gancore vs the book-style loop", "",
-        f"Networks: {result['networks']}. Batch: {result['batch']}. Fashion-MNIST, Adam {args.learning_rate} / 0.5.",
-        f"Machine: {os.cpu_count()} CPUs, TF {tf.__version__}, Keras {keras.__version__}; load average at the end "
-        f"{os.getloadavg()[0]:.1f} (the machine was shared, so absolute rates are pessimistic; ratios are measured "
-        "in alternating blocks in one process).", "",
-        "| | book style (`train_on_batch`) | gancore (`GAN` + `fit_steps`) | ratio |", "|---|---:|---:|---:|",
-        f"| steps per second | {rate['book']:.2f} | {rate['gancore']:.2f} | {rate['gancore'] / rate['book']:.2f}x |",
+        f"Networks: {networks}. Batch: {result['batch']}. {'MNIST' if mlp else 'Fashion-MNIST'}, "
+        f"Adam {args.learning_rate} / 0.5. One step: {step_flops / 1e9:.2f} GFLOP (counted from the layers).",
+        f"Machine: {os.cpu_count()} CPUs, TF {tf.__version__}, Keras {keras.__version__}; measured peak "
+        f"{peak['peak']:.0f} GFLOP/s (2048x2048 matmul {peak['matmul_2048']:.0f}, 3x3 convolution "
+        f"{peak['conv3x3_64px_128ch']:.0f}); load average at the end {os.getloadavg()[0]:.1f}. Rates are the mean "
+        f"and standard deviation of {args.rounds} alternating blocks of {args.block} steps in one process.", "",
+        "| loop | steps per second | GFLOP/s | share of peak |", "|---|---:|---:|---:|",
     ]
-    row = [f"| wall time to domain FD <= {args.target_fd:g} (s) "]
-    for kind in ("book", "gancore"):
-        v = to_target[kind]
-        row.append(f"{v['seconds']:.0f} ({v['steps']} steps)" if v["reached"] else f"not reached in {v['steps']} steps")
-    row.append(f"{speedup:.2f}x" if speedup else "n/a")
-    lines += [" | ".join(row) + " |", "",
-              "FD curves (step, seconds, FD): " + json.dumps({k: v["curve"] for k, v in to_target.items()}), ""]
+    for kind in loops:
+        lines.append(f"| {kind} | {rate[kind]:.2f} +/- {spread[kind]:.2f} | {gflops[kind]:.0f} | "
+                     f"{gflops[kind] / peak['peak']:.0%} |")
+    lines += ["", f"gancore / book: {rate['gancore'] / rate['book']:.2f}x steps per second.", ""]
+    if to_target:
+        row = [f"| wall time to domain FD <= {args.target_fd:g} (s) "]
+        for kind in ("book", "gancore"):
+            v = to_target[kind]
+            row.append(f"{v['seconds']:.0f} ({v['steps']} steps)" if v["reached"]
+                       else f"not reached in {v['steps']} steps")
+        row.append(f"{speedup:.2f}x" if speedup else "n/a")
+        lines += ["| | book style | gancore | ratio |", "|---|---:|---:|---:|", " | ".join(row) + " |", "",
+                  "FD curves (step, seconds, FD): " + json.dumps({k: v["curve"] for k, v in to_target.items()}), ""]
     out.with_suffix(".md").write_text("\n".join(lines))
     print("\n".join(lines))
 
