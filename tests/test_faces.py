@@ -208,3 +208,15 @@ def test_an_older_standin_is_rebuilt(tmp_path, monkeypatch):
     assert built == [root] and not (root / "stale.png").exists()
     faces.ensure_standin("celeba")
     assert built == [root]  # current version: kept
+
+
+def test_resize_images_shrinks_by_area_and_keeps_dtype_and_range():
+    images = np.zeros((2, 56, 56, 3), "uint8")
+    images[0, :28] = 200  # top half bright
+    small = faces.resize_images(images, 28)
+    assert small.shape == (2, 28, 28, 3) and small.dtype == np.uint8
+    assert (small[0, :14] == 200).all() and (small[0, 14:] == 0).all() and (small[1] == 0).all()
+    grown = faces.resize_images(np.where(images > 0, 1.0, -1.0).astype("float32"), 60)
+    assert grown.shape == (2, 60, 60, 3) and grown.dtype == np.float32
+    assert grown.min() >= -1.0 and grown.max() <= 1.0  # bicubic overshoot clipped
+    np.testing.assert_array_equal(faces.resize_images(images, 56), images)

@@ -142,6 +142,23 @@ def load_images(files: list[Path], size: int = 56) -> np.ndarray:
     return out
 
 
+def resize_images(images: np.ndarray, size: int) -> np.ndarray:
+    """(N, H, W, C) images resized to size x size: OpenCV area averaging when shrinking, bicubic when growing.
+
+    Keeps the dtype; float images are clipped back to their input range after bicubic overshoot.
+    """
+    import cv2
+
+    images = np.asarray(images)
+    if images.shape[1:3] == (size, size):
+        return images.copy()
+    shrink = images.shape[1] >= size
+    method = cv2.INTER_AREA if shrink else cv2.INTER_CUBIC
+    out = np.stack([cv2.resize(np.ascontiguousarray(image), (size, size), interpolation=method) for image in images])
+    out = out.reshape(len(images), size, size, *images.shape[3:])
+    return np.clip(out, images.min(), images.max()).astype(images.dtype)
+
+
 def to_tanh_range(batch_uint8):
     """uint8 images -> float32 in [-1, 1] as the book scales them: (x - 127.5) / 127.5 (tf or numpy)."""
     import tensorflow as tf
