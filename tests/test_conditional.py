@@ -139,3 +139,44 @@ def test_projection_term_adds_the_class_embedding_times_the_features():
     embedding.set_weights([table])
     expected = base + np.array([0.0, features[1].sum(), 0.0])
     np.testing.assert_allclose(d([images, labels]).numpy()[:, 0], expected, rtol=1e-5, atol=1e-5)
+
+
+def test_mlp_cgan_networks_have_the_hand_counted_sizes():
+    from gancore.models.cgan import build_mlp_cgan_discriminator, build_mlp_cgan_generator
+
+    # G: Dense 60->1200 (73,200) + BN (4,800) + Dense 1200->1000 (1,201,000) + BN (4,000) + Dense 1000->784 (784,784)
+    g = build_mlp_cgan_generator(latent_dim=50)
+    assert g.count_params() == 2_067_784
+    assert sum(int(np.prod(w.shape)) for w in g.trainable_weights) == 2_067_784 - 2 * (1200 + 1000)
+    # D: Dense 794->256 (203,520) + Dense 256->128 (32,896) + Dense 128->1 (129), projection: 10 x 128 embedding
+    assert build_mlp_cgan_discriminator(projection=False).count_params() == 236_545
+    assert build_mlp_cgan_discriminator().count_params() == 236_545 + 1_280
+    out = g([np.random.default_rng(0).normal(size=(3, 50)).astype("float32"), np.eye(10, dtype="float32")[:3]])
+    assert out.shape == (3, 28, 28, 1) and 0.0 < float(np.abs(out).max()) < 1.0
+
+
+def test_mlp_cgan_projection_term_is_the_class_embedding_times_the_last_features():
+    from gancore.models.cgan import build_mlp_cgan_discriminator
+
+    d = build_mlp_cgan_discriminator()
+    images = np.random.default_rng(2).uniform(-1, 1, size=(2, 28, 28, 1)).astype("float32")
+    labels = np.eye(10, dtype="float32")[[1, 6]]
+    features = keras.Model(d.inputs, d.get_layer("unconditional_logit").input)([images, labels]).numpy()
+    base = keras.Model(d.inputs, d.get_layer("unconditional_logit").output)([images, labels]).numpy()[:, 0]
+    table = np.zeros((10, 128), "float32")
+    table[6, :3] = [1.0, -2.0, 0.5]  # class 6 adds f0 - 2 f1 + 0.5 f2, class 1 nothing
+    d.get_layer("class_embedding").set_weights([table])
+    expected = base + np.array([0.0, features[1, 0] - 2 * features[1, 1] + 0.5 * features[1, 2]])
+    np.testing.assert_allclose(d([images, labels]).numpy()[:, 0], expected, rtol=1e-5, atol=1e-5)
+
+
+def test_generate_averaged_uses_the_weight_average():
+    plain = tiny_cgan()
+    with pytest.raises(ValueError, match="ema_decay"):
+        plain.generate(np.zeros((1, 4), "float32"), np.array([0]), averaged=True)
+    gan = tiny_cgan(ema_decay=0.9)
+    for w in gan.ema_generator.weights:
+        w.assign(tf.zeros_like(w))  # an all-zero average draws zeros, the generator itself does not
+    z, labels = np.ones((2, 4), "float32"), np.array([0, 2])
+    np.testing.assert_array_equal(gan.generate(z, labels, averaged=True).numpy(), 0.0)
+    assert np.abs(gan.generate(z, labels).numpy()).max() > 0

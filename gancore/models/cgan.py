@@ -88,3 +88,33 @@ def build_small_cgan_discriminator(num_classes: int = 10, width: float = 1.0, pr
         embedding = layers.Dense(features.shape[-1], use_bias=False, name="class_embedding")(label)
         logit = layers.Add(name="logit")([logit, layers.Dot(axes=1)([features, embedding])])
     return keras.Model([image, label], logit, name="small_cgan_discriminator")
+
+
+def build_mlp_cgan_generator(latent_dim: int = 50, num_classes: int = 10) -> keras.Model:
+    """The course's MLP GAN generator (:func:`gancore.models.mlp_gan.build_mlp_generator`: Dense 1200 and 1000
+    with ReLU then batchnorm, momentum 0.8) with the one-hot class appended to the noise, as in Mirza and
+    Osindero's fully connected MNIST CGAN; tanh output for [-1, 1] images."""
+    z = keras.Input((latent_dim,), name="z")
+    label = keras.Input((num_classes,), name="class_one_hot")
+    x = layers.Concatenate()([z, label])
+    for units in (1200, 1000):
+        x = layers.BatchNormalization(momentum=0.8)(layers.Dense(units, activation="relu")(x))
+    x = layers.Dense(28 * 28, activation="tanh")(x)
+    return keras.Model([z, label], layers.Reshape((28, 28, 1), name="image")(x), name="mlp_cgan_generator")
+
+
+def build_mlp_cgan_discriminator(num_classes: int = 10, projection: bool = True) -> keras.Model:
+    """The MLP GAN discriminator's layers (Dense 256 and 128, one logit) with LeakyReLU(0.2) in place of its
+    ReLU and without its dropout, the one-hot class appended to the flattened image, and with ``projection``
+    the projection discriminator's term (Miyato and Koyama, 2018): the logit gains the inner product of the
+    128 last features with a learned class embedding (a bias-free Dense on the one-hot)."""
+    image = keras.Input((28, 28, 1), name="image")
+    label = keras.Input((num_classes,), name="class_one_hot")
+    x = layers.Concatenate()([layers.Flatten()(image), label])
+    for units in (256, 128):
+        x = layers.LeakyReLU(0.2)(layers.Dense(units)(x))
+    logit = layers.Dense(1, name="logit" if not projection else "unconditional_logit")(x)
+    if projection:
+        embedding = layers.Dense(x.shape[-1], use_bias=False, name="class_embedding")(label)
+        logit = layers.Add(name="logit")([logit, layers.Dot(axes=1)([x, embedding])])
+    return keras.Model([image, label], logit, name="mlp_cgan_discriminator")

@@ -36,6 +36,12 @@ class ConditionalGAN(GAN):
     def discriminate(self, images, condition, training: bool = True):
         return tf.cast(self.discriminator([images, condition], training=training), tf.float32)
 
-    def generate(self, z, labels) -> tf.Tensor:
-        """Samples of the given classes for latent vectors ``z``, in inference mode."""
-        return self.generator([tf.convert_to_tensor(z, tf.float32), self.one_hot(labels)], training=False)
+    def generate(self, z, labels, averaged: bool = False) -> tf.Tensor:
+        """Samples of the given classes for latent vectors ``z``, in inference mode; ``averaged`` draws them
+        with the weight average (``ema_generator``, needs ``ema_decay`` > 0) instead of the last weights."""
+        network = self.generator
+        if averaged:
+            if self.ema_generator is None:
+                raise ValueError("averaged=True needs a ConditionalGAN built with ema_decay > 0")
+            network = self.ema_generator
+        return network([tf.convert_to_tensor(z, tf.float32), self.one_hot(labels)], training=False)
