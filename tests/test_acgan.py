@@ -135,3 +135,16 @@ def test_acgan_refuses_shared_optimizer_and_unsupported_options():
         tiny_acgan(loss="wasserstein")
     with pytest.raises(ValueError, match="unsupported"):
         tiny_acgan(d_steps=2)
+
+
+def test_acgan_keeps_the_weight_average_of_its_generator():
+    images = np.tile(np.arange(16, dtype="uint8").reshape(1, 4, 4) * 8, (24, 1, 1))
+    labels = np.arange(24) % 3
+    data = lambda s, n: step_indexed_dataset(images, 6, 1, s, n, scale_images_tanh, labels=labels)  # noqa: E731
+    gan = tiny_acgan(ema_decay=0.5)  # no warm-up: each step moves the average halfway to the weights
+    average = [w.numpy().copy() for w in gan.ema_generator.weights]  # the frozen copy: all its weights
+    assert len(average) == len(gan.generator.weights) == 2
+    fit_steps(gan, data, total_steps=1, steps_per_epoch=1, verbose=0)
+    for avg, before, now in zip(gan.ema_generator.weights, average, gan.generator.weights):
+        np.testing.assert_allclose(avg.numpy(), 0.5 * before + 0.5 * now.numpy(), rtol=1e-5, atol=1e-6)
+        assert not np.allclose(avg.numpy(), before)

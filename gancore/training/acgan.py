@@ -9,6 +9,7 @@ import tensorflow as tf
 from gancore import losses as gan_losses
 from gancore.training.conditional import ConditionalGAN
 from gancore.training.distribute import scale_loss
+from gancore.training.weight_average import update_average
 
 
 class ACGAN(ConditionalGAN):
@@ -96,6 +97,8 @@ class ACGAN(ConditionalGAN):
             scaled = self.g_optimizer.scale_loss(scale_loss(g_loss))
         grads = tape.gradient(scaled, self.generator.trainable_variables)
         self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+        if self.ema_generator is not None:
+            update_average(self.ema_generator, self.generator, self.average_decay())
 
         # 3. Running means for the progress bar and History.
         real_acc = gan_losses.class_accuracy(real_class_logits, real_classes)
