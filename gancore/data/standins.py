@@ -81,7 +81,7 @@ def split_photo_pool(test_photos) -> tuple[dict[str, np.ndarray], dict[str, np.n
 
 
 def resize(image: np.ndarray, size: int) -> np.ndarray:
-    """Resize a uint8 (H, W[, 3]) image to size x size: OpenCV area averaging when shrinking, bicubic when growing."""
+    """Resize an (H, W[, C]) image to size x size: OpenCV area averaging when shrinking, bicubic when growing."""
     import cv2
 
     shrink = image.shape[0] >= size and image.shape[1] >= size
