@@ -61,3 +61,18 @@ def test_heads_return_logits_not_probabilities():
     assert all(layer.get_config().get("activation", "linear") == "linear"
                for layer in d.layers if layer.name in ("real_fake", "classes"))
     assert real_fake.shape == (2, 1) and classes.shape == (2, 10)
+
+
+def test_paper_infogan_networks_at_half_width_by_hand():
+    # generator, input 62 + 10 + 2 = 74: Dense 512 (37,888 + 512) + BN 2,048; Dense 7*7*64 = 3,136
+    # (1,605,632 + 3,136) + BN 12,544; ConvT 4x4 64->32 (32,768 + 32) + BN 128; ConvT 4x4 32->1 (512 + 1)
+    g = m.build_paper_infogan_generator(62, 10, 2, width=0.5)
+    assert g.count_params() == 37_888 + 512 + 2_048 + 1_605_632 + 3_136 + 12_544 + 32_800 + 128 + 513
+    assert trainable(g) == g.count_params() - 2 * (512 + 3_136 + 32)  # BN moving mean and variance
+    assert g.output_shape == (None, 28, 28, 1)
+    # discriminator: Conv 4x4 1->32 (544); Conv 4x4 32->64 (32,832) + BN 256; Dense 3,136 -> 512 (1,606,144)
+    # + BN 2,048; D head 513; Q hidden 512 -> 64 (32,832); Q head 64 -> 12 (780)
+    d = m.build_paper_infogan_discriminator(10, 2, width=0.5)
+    assert d.count_params() == 544 + 32_832 + 256 + 1_606_144 + 2_048 + 513 + 32_832 + 780
+    assert d.output_shape == [(None, 1), (None, 12)]
+    assert (d.get_layer("code").units, d.get_layer("real_fake").units) == (12, 1)

@@ -6,6 +6,9 @@ discriminator trunk (four 3x3/2, 3x3/2, 3x3, 4x4 convolutions down to 1x1, Leaky
 batchnorm). They differ in what goes in (noise only, noise + code, noise + class) and in the heads.
 Every head returns logits: the book's sigmoid and softmax move into the losses, which leaves the
 parameter counts unchanged. ``width`` scales every convolution's channel count (1.0: the book's).
+
+Also here: the InfoGAN paper's own MNIST networks (a smaller generator and discriminator with batchnorm and a
+hidden layer in ``Q``), the course's working InfoGAN variant.
 """
 
 from __future__ import annotations
@@ -91,6 +94,41 @@ def build_infogan_discriminator(categories: int = 10, continuous: int = 0, width
     real_fake = layers.Dense(1, name="real_fake")(features)
     code = layers.Dense(categories + continuous, name="code")(features)
     return keras.Model(image, [real_fake, code], name="infogan_discriminator")
+
+
+def build_paper_infogan_generator(noise_dim: int = 62, categories: int = 10, continuous: int = 2,
+                                  width: float = 1.0) -> keras.Model:
+    """The InfoGAN paper's MNIST generator (Chen et al., 2016, appendix C.1): noise and code concatenated, Dense
+    1024 and Dense 7x7x128 (ReLU, batchnorm), a 4x4/2 transposed convolution to 14x14x64 (ReLU, batchnorm) and
+    a 4x4/2 one to 28x28x1 with tanh ([-1, 1] images; the paper used a sigmoid). ``width`` scales every layer's
+    size (Dense units and channels): 0.5 is the course's CPU-sized version."""
+    z = keras.Input((noise_dim,), name="z")
+    code = keras.Input((categories + continuous,), name="code")
+    hidden, c128, c64 = (scaled_channels(n, width) for n in (1024, 128, 64))
+    x = layers.Concatenate()([z, code])
+    x = layers.BatchNormalization()(layers.Dense(hidden, activation="relu")(x))
+    x = layers.BatchNormalization()(layers.Dense(7 * 7 * c128, activation="relu")(x))
+    x = layers.Reshape((7, 7, c128))(x)
+    x = layers.BatchNormalization()(layers.Conv2DTranspose(c64, 4, strides=2, padding="same", activation="relu")(x))
+    image = layers.Conv2DTranspose(1, 4, strides=2, padding="same", activation="tanh", name="image")(x)
+    return keras.Model([z, code], image, name="paper_infogan_generator")
+
+
+def build_paper_infogan_discriminator(categories: int = 10, continuous: int = 2, width: float = 1.0) -> keras.Model:
+    """The InfoGAN paper's MNIST discriminator with ``Q`` on its trunk (appendix C.1): 4x4/2 convolutions to
+    14x14x64 (LeakyReLU 0.1) and 7x7x128 (batchnorm, LeakyReLU 0.1), Dense 1024 (batchnorm, LeakyReLU 0.1);
+    D's head is one logit, ``Q``'s head a hidden Dense 128 (LeakyReLU 0.1; the paper adds batchnorm) and
+    ``categories`` logits followed by ``continuous`` means. Same layout as :func:`build_infogan_discriminator`
+    (outputs ``[real_fake, code]``), so :class:`gancore.training.infogan.InfoGAN` trains either."""
+    image = keras.Input((28, 28, 1), name="image")
+    c64, c128, hidden, q_hidden = (scaled_channels(n, width) for n in (64, 128, 1024, 128))
+    x = layers.LeakyReLU(0.1)(layers.Conv2D(c64, 4, strides=2, padding="same")(image))
+    x = layers.LeakyReLU(0.1)(layers.BatchNormalization()(layers.Conv2D(c128, 4, strides=2, padding="same")(x)))
+    x = layers.LeakyReLU(0.1)(layers.BatchNormalization()(layers.Dense(hidden)(layers.Flatten()(x))))
+    real_fake = layers.Dense(1, name="real_fake")(x)
+    q = layers.LeakyReLU(0.1)(layers.Dense(q_hidden, name="q_hidden")(x))
+    code = layers.Dense(categories + continuous, name="code")(q)
+    return keras.Model(image, [real_fake, code], name="paper_infogan_discriminator")
 
 
 def build_acgan_generator(latent_dim: int = 100, num_classes: int = 10, width: float = 1.0) -> keras.Model:
