@@ -76,3 +76,25 @@ def test_paper_infogan_networks_at_half_width_by_hand():
     assert d.count_params() == 544 + 32_832 + 256 + 1_606_144 + 2_048 + 513 + 32_832 + 780
     assert d.output_shape == [(None, 1), (None, 12)]
     assert (d.get_layer("code").units, d.get_layer("real_fake").units) == (12, 1)
+
+
+def test_regularised_sgan_discriminator_by_hand():
+    # width 1/4 without batchnorm: Conv 3x3/2 1->32 (320); Conv 3x3/2 32->32 (9,248); Conv 3x3 32->32 (9,248);
+    # Conv 4x4 32->32 (16,416); heads Dense 32->1 (33) and 32->11 (363). Noise and dropout add nothing.
+    d = m.build_sgan_discriminator(width=0.25, batchnorm=False, input_noise=0.3, dropout=0.3)
+    assert d.count_params() == 320 + 9_248 + 9_248 + 16_416 + 33 + 363
+    assert d.output_shape == [(None, 1), (None, 11)]
+    # the book's network at the same width has four batchnorm layers of 4 x 32 on top
+    assert m.build_sgan_discriminator(width=0.25).count_params() == 35_628 + 4 * 4 * 32
+    kinds = [type(layer).__name__ for layer in d.layers]
+    assert kinds.count("GaussianNoise") == 1 and kinds.count("Dropout") == 4
+    assert "BatchNormalization" not in kinds
+
+
+def test_regularised_sgan_discriminator_is_random_only_in_training():
+    d = m.build_sgan_discriminator(width=0.25, batchnorm=False, input_noise=0.3, dropout=0.3)
+    x = np.random.default_rng(0).uniform(-1, 1, (4, 28, 28, 1)).astype("float32")
+    test_a, test_b = (np.asarray(d(x, training=False)[1]) for _ in range(2))
+    train_a, train_b = (np.asarray(d(x, training=True)[1]) for _ in range(2))
+    np.testing.assert_array_equal(test_a, test_b)
+    assert np.abs(train_a - train_b).max() > 1e-4
