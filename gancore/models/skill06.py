@@ -43,14 +43,18 @@ def _generator_trunk(x, width: float, batchnorm_after_dense: bool, batchnorm_at_
     return layers.Conv2DTranspose(1, 4, activation="tanh", name="image")(x)
 
 
-def _discriminator_trunk(image, width: float, last_filters: int, batchnorm_first: bool):
-    """28 -> 13 -> 6 -> 4 -> 1x1 convolutions, LeakyReLU(0.2) then batchnorm; returns the flat features."""
+def _discriminator_trunk(image, width: float, last_filters: int, batchnorm_first: bool, batchnorm: bool = True,
+                         dropout: float = 0.0):
+    """28 -> 13 -> 6 -> 4 -> 1x1 convolutions, LeakyReLU(0.2) then batchnorm (``batchnorm=False``: none), and
+    dropout at rate ``dropout`` after each of the first three; returns the flat features."""
     x = image
     plan = ((128, 3, 2), (128, 3, 2), (128, 3, 1), (last_filters, 4, 1))
     for i, (filters, kernel, stride) in enumerate(plan):
         x = layers.LeakyReLU(0.2)(layers.Conv2D(scaled_channels(filters, width), kernel, strides=stride)(x))
-        if i or batchnorm_first:
+        if batchnorm and (i or batchnorm_first):
             x = _bn(x)
+        if dropout and i < len(plan) - 1:
+            x = layers.Dropout(dropout)(x)
     return layers.Flatten(name="features")(x)
 
 
@@ -73,18 +77,9 @@ def build_sgan_discriminator(num_classes: int = 10, width: float = 1.0, batchnor
     parameters.
     """
     image = keras.Input((28, 28, 1), name="image")
-    if batchnorm and not input_noise and not dropout:
-        features = _discriminator_trunk(image, width, last_filters=128, batchnorm_first=True)
-    else:
-        x = layers.GaussianNoise(input_noise, name="input_noise")(image) if input_noise else image
-        plan = ((128, 3, 2), (128, 3, 2), (128, 3, 1), (128, 4, 1))
-        for i, (filters, kernel, stride) in enumerate(plan):
-            x = layers.LeakyReLU(0.2)(layers.Conv2D(scaled_channels(filters, width), kernel, strides=stride)(x))
-            if batchnorm:
-                x = _bn(x)
-            if dropout and i < len(plan) - 1:
-                x = layers.Dropout(dropout)(x)
-        features = layers.Flatten(name="features")(x)
+    x = layers.GaussianNoise(input_noise, name="input_noise")(image) if input_noise else image
+    features = _discriminator_trunk(x, width, last_filters=128, batchnorm_first=True, batchnorm=batchnorm,
+                                    dropout=dropout)
     head_input = layers.Dropout(dropout)(features) if dropout else features
     real_fake = layers.Dense(1, name="real_fake")(head_input)
     classes = layers.Dense(num_classes + 1, name="classes")(head_input)
