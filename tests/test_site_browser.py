@@ -65,8 +65,17 @@ def test_chapter_page_loads_with_figures_and_links(browser, chapter):
 
 def test_landing_page_lists_every_chapter_with_runtime(browser):
     browser.get((HTML / "index.html").as_uri())
-    rows = browser.execute_script("return [...document.querySelectorAll('main table tr')].map(r => r.innerText)")
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    script = ("return [...document.querySelectorAll('main table tr')]"
+              ".map(r => [...r.cells].map(c => c.textContent.trim()))")
+    # wait for the rendered table (the theme's scripts may still be running when get() returns)
+    rows = WebDriverWait(browser, 30).until(lambda d: d.execute_script(script) or None,
+                                            message=f"no table rendered in {HTML / 'index.html'}")
+    statuses = {row[1]: row[2] for row in rows[1:] if len(row) >= 3}
     for chapter in CHAPTERS:
-        assert any(chapter.title in row and "ok" in row for row in rows), chapter.title
+        assert statuses.get(chapter.title) == "ok", (
+            f"{chapter.title}: status {statuses.get(chapter.title)!r}; landing page {browser.title!r} has "
+            f"{len(rows)} table rows, first {rows[:2]}")
     missing = [t for t in internal_targets(browser, HTML / "index.html") if not t.exists()]
     assert not missing, f"broken internal links: {missing}"
