@@ -128,14 +128,17 @@ class GancoreLoop:
     """``GAN`` compiled with ``steps_per_execution`` and fed by a step-indexed tf.data pipeline."""
 
     def __init__(self, generator, discriminator, images_uint8: np.ndarray, real_batch: int, latent_dim: int,
-                 learning_rate: float, seed: int, steps_per_execution: int, tanh: bool = True):
-        # the book's pattern: one mixed D batch, and D frozen (batchnorm on moving averages) in the G step
+                 learning_rate: float, seed: int, steps_per_execution: int, tanh: bool = True,
+                 jit_compile: bool = False, **gan_options):
+        # by default the book's pattern: one mixed D batch, and D frozen (batchnorm on moving averages) in the G step
+        options = {"g_batch_factor": 2, "mixed_batches": True, "frozen_d_in_g_step": True, **gan_options}
+        if options.get("ema_decay"):
+            options.setdefault("ema_warmup", True)
         self.gan = GAN(generator=generator, discriminator=discriminator, latent_dim=latent_dim,
-                       loss="non_saturating", g_batch_factor=2, mixed_batches=True, frozen_d_in_g_step=True,
-                       seed=seed)
+                       loss="non_saturating", seed=seed, **options)
         self.gan.compile(d_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
                          g_optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.5),
-                         steps_per_execution=steps_per_execution)
+                         steps_per_execution=steps_per_execution, jit_compile=jit_compile)
         self.spe = steps_per_execution
         self.images, self.real_batch, self.seed = images_uint8, real_batch, seed
         self.scale = (lambda b: scale_images(b) * 2.0 - 1.0) if tanh else scale_images
@@ -163,6 +166,7 @@ def main():
     parser.add_argument("--learning-rate", type=float, default=2e-4)
     parser.add_argument("--steps-per-execution", type=int, default=50)
     parser.add_argument("--spe-sweep", type=int, nargs="*", default=[], help="also time gancore at these values")
+    parser.add_argument("--xla", action="store_true", help="also time gancore with jit_compile=True (XLA on CPU)")
     parser.add_argument("--block", type=int, default=100, help="steps per timed block")
     parser.add_argument("--rounds", type=int, default=3, help="alternating timed blocks per side")
     parser.add_argument("--peak-seconds", type=float, default=3.0)
@@ -185,17 +189,19 @@ def main():
     print(f"one step: {step_flops / 1e9:.2f} GFLOP; measured peak {peak['peak']:.0f} GFLOP/s "
           f"(matmul {peak['matmul_2048']:.0f}, 3x3 conv {peak['conv3x3_64px_128ch']:.0f})")
 
-    def make(kind, spe=args.steps_per_execution):
+    def make(kind, spe=args.steps_per_execution, jit_compile=False):
         g, d = build_networks(args.width, args.latent_dim, args.seed, args.nets)  # identical initial weights
         if kind == "book":
             return BookLoop(g, d, images01, args.real_batch, args.latent_dim, args.learning_rate, args.seed,
                             tanh=not mlp)
         return GancoreLoop(g, d, data.x_train, args.real_batch, args.latent_dim, args.learning_rate, args.seed,
-                           spe, tanh=not mlp)
+                           spe, tanh=not mlp, jit_compile=jit_compile)
 
     # 1. Throughput, alternating blocks after a warm-up (tracing) block; one rate per block for the spread.
     loops = {"book": make("book"), "gancore": make("gancore")}
     loops.update({f"gancore_spe{spe}": make("gancore", spe) for spe in args.spe_sweep})
+    if args.xla:
+        loops["gancore_xla"] = make("gancore", jit_compile=True)
     for loop in loops.values():
         loop.train(max(args.steps_per_execution, *args.spe_sweep))
     block_rates = {kind: [] for kind in loops}
