@@ -40,10 +40,12 @@ def main():
     p.add_argument("--spx", type=int, default=25, help="steps_per_execution")
     p.add_argument("--decay", type=float, default=0.999, help="EMA decay of the generator's weights (with warm-up)")
     p.add_argument("--eval_samples", type=int, default=2000)
+    p.add_argument("--policy", default="float32", help="Keras dtype policy, e.g. mixed_bfloat16")
     p.add_argument("--name", default="probe")
     p.add_argument("--out", default=None)
     a = p.parse_args()
 
+    keras.mixed_precision.set_global_policy(a.policy)
     keras.utils.set_random_seed(1)
     fashion = load_mnist("fashion_mnist")
     evaluator = DomainEvaluator("fashion_mnist")

@@ -203,7 +203,7 @@ def main():
     if args.xla:
         loops["gancore_xla"] = make("gancore", jit_compile=True)
     for loop in loops.values():
-        loop.train(max(args.steps_per_execution, *args.spe_sweep))
+        loop.train(max([args.steps_per_execution, *args.spe_sweep]))
     block_rates = {kind: [] for kind in loops}
     for _ in range(args.rounds):
         for kind, loop in loops.items():
