@@ -167,6 +167,7 @@ def main():
     parser.add_argument("--steps-per-execution", type=int, default=50)
     parser.add_argument("--spe-sweep", type=int, nargs="*", default=[], help="also time gancore at these values")
     parser.add_argument("--xla", action="store_true", help="also time gancore with jit_compile=True (XLA on CPU)")
+    parser.add_argument("--throughput-only", action="store_true", help="skip the time-to-FD part")
     parser.add_argument("--block", type=int, default=100, help="steps per timed block")
     parser.add_argument("--rounds", type=int, default=3, help="alternating timed blocks per side")
     parser.add_argument("--peak-seconds", type=float, default=3.0)
@@ -220,7 +221,7 @@ def main():
 
     # 2. Time to the same domain FD, fresh networks, evaluation time excluded (DCGAN only).
     to_target, speedup = {}, None
-    if not mlp:
+    if not (mlp or args.throughput_only):
         evaluator = DomainEvaluator("fashion_mnist")
         z_eval = np.random.default_rng(99).normal(size=(args.eval_samples, args.latent_dim)).astype("float32")
         for kind in ("gancore", "book"):
