@@ -38,7 +38,7 @@ from pathlib import Path
 import keras
 import numpy as np
 import tensorflow as tf
-from train_throughput import BookLoop, GancoreLoop  # benchmarks/, beside this script
+from train_throughput import BookLoop, GancoreLoop, train_with_fd_curve  # benchmarks/, beside this script
 
 from gancore.data import load_mnist
 from gancore.metrics import DomainEvaluator
@@ -124,14 +124,9 @@ def make_contender(name: str, data, seed: int):
 
 def run(name: str, data, evaluator, z, seed: int, budget: float, every: int, min_steps: int = 0) -> dict:
     loop, generator, value_range = make_contender(name, data, seed)
-    trained, wall, curve = 0, 0.0, []
-    while wall < budget or trained < min_steps:
-        started = time.perf_counter()
-        trained += loop.train(every) or every
-        wall += time.perf_counter() - started
-        fd = evaluator.fd(generator.predict(z, batch_size=500, verbose=0), value_range=value_range)
-        curve.append([trained, round(wall, 1), round(float(fd), 2)])
-        print(f"  {name}: step {trained}, {wall:.0f} s, FD {fd:.1f}", flush=True)
+    curve = train_with_fd_curve(name, loop, generator, evaluator, z, every,
+                                lambda steps, seconds, _: seconds >= budget and steps >= min_steps, value_range)
+    trained, wall, _ = curve[-1]
     return {"curve": curve, "steps_per_second": trained / wall}
 
 
