@@ -21,7 +21,7 @@ $(STAMP): pyproject.toml constraints.txt
 setup: $(STAMP)
 
 data: $(STAMP)
-	$(PY) data_scripts/fetch_data.py mnist fashion_mnist
+	$(PY) data_scripts/fetch_data.py mnist fashion_mnist photos_darknet photos_lomiri photos_mate
 	$(PY) data_scripts/build_standins.py
 
 browser:

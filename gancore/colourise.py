@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -57,6 +58,32 @@ def colour_scores(predicted, target) -> dict[str, float]:
             "ssim": float(per_image_ssim(predicted, target).mean())}
 
 
+def mean_chroma(images) -> float:
+    """Colourfulness: the mean over images and pixels of the CIELAB chroma sqrt(a*^2 + b*^2), RGB in [0, 1]
+    (0 for a grey image; about 10-30 for muted natural photos)."""
+    from skimage.color import rgb2lab
+
+    lab = rgb2lab(np.clip(np.asarray(images, "float64"), 0.0, 1.0))
+    return float(np.hypot(lab[..., 1], lab[..., 2]).mean())
+
+
+class KeepLuma(keras.layers.Layer):
+    """``[colour, grey] -> colour - luma(colour) + grey``: replace a colour image's BT.601 luma with the given
+    grey, keeping its chroma. On top of a colouriser, the output's brightness is the input's exactly, so the
+    network only has to choose colours (every range works: the weights sum to 1)."""
+
+    def call(self, inputs):
+        colour, grey = inputs
+        return colour - rgb_to_grey(colour) + tf.cast(grey, colour.dtype)
+
+
+def keep_luma(generator: keras.Model) -> keras.Model:
+    """``generator`` (grey -> RGB) with :class:`KeepLuma` on its output: the same weights, chroma only."""
+    grey = keras.Input(generator.input.shape[1:], name="grey")
+    colour = KeepLuma(name="keep_luma")([generator(grey), grey])
+    return keras.Model(grey, colour, name=f"{generator.name}_keep_luma")
+
+
 @dataclass
 class ColourData:
     """uint8 (N, S, S, 3) colour train and test images, and where they came from."""
@@ -77,8 +104,7 @@ def photo_colour_split(train_count: int, test_count: int, size: int = 64, seed: 
     train_pool, test_pool = standins.split_photo_pool(test_photos)
     train, _ = standins.random_crops(train_pool, train_count, size, seed)
     test, _ = standins.random_crops(test_pool, test_count, size, seed + 1)
-    source = (f"STAND-IN for the book's apple2orange colour images: {train_count} {size}x{size} crops of "
-              f"{len(train_pool)} real photos ({', '.join(sorted(train_pool))}) for training, {test_count} crops of "
-              f"{len(test_pool)} other photos ({', '.join(sorted(test_pool))}) held out for testing; all shipped "
-              f"inside scikit-image / matplotlib. apple2orange cannot be downloaded offline.")
+    source = (f"STAND-IN for the book's apple2orange colour images: {train_count} {size}x{size} crops for training, "
+              f"{test_count} for testing; {standins.describe_split(train_pool, test_pool)}. apple2orange cannot be "
+              "downloaded offline.")
     return ColourData(train, test, source, True, tuple(sorted(train_pool)), tuple(sorted(test_pool)))

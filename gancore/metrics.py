@@ -160,6 +160,19 @@ def psnr(reference: np.ndarray, estimate: np.ndarray, data_range: float = 1.0) -
     return float("inf") if mse == 0 else 10.0 * np.log10(data_range**2 / mse)
 
 
+def gradient_energy(images: np.ndarray, value_range: tuple[float, float] = (0.0, 1.0)) -> np.ndarray:
+    """Sharpness of each image: the mean of the squared horizontal and vertical neighbour differences of its
+    BT.601 luma in [0, 1] (``images`` (N, H, W, 3) or (N, H, W[, 1]) in ``value_range``). Blur lowers it; compare
+    it with the real images' as a ratio (1: as sharp as the real images)."""
+    unit = to_unit_images(np.asarray(images, "float64"), value_range)
+    if unit.ndim == 4 and unit.shape[-1] == 3:
+        luma = unit @ np.array([0.299, 0.587, 0.114])
+    else:
+        luma = unit.reshape(unit.shape[:3])
+    dx, dy = np.diff(luma, axis=2), np.diff(luma, axis=1)
+    return 0.5 * ((dx**2).reshape(len(luma), -1).mean(axis=1) + (dy**2).reshape(len(luma), -1).mean(axis=1))
+
+
 def to_unit_images(images: np.ndarray, value_range: tuple[float, float]) -> np.ndarray:
     """Images in ``value_range`` -> float32 in [0, 1] with a channel axis (N, H, W, 1)."""
     lo, hi = value_range

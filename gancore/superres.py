@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+from PIL import Image
 
 PSNR_MSE_FLOOR = 1e-10  # an exact reconstruction scores 10 log10(255^2 / 1e-10) instead of infinity
 BT601_Y = np.array([65.481, 128.553, 24.966])  # weights on R, G, B in [0, 1], giving Y - 16 on 0..255
@@ -95,14 +96,29 @@ def sr_scores(estimate, reference, border: int = 4, value_range: tuple[float, fl
 # --------------------------------------------------------------------------------------------------------------
 # Degradation and the bicubic baseline (uint8 in, uint8 out)
 # --------------------------------------------------------------------------------------------------------------
-def make_pair(image: np.ndarray, lr_size: int, scale: int = 4) -> tuple[np.ndarray, np.ndarray]:
-    """The book's pair: (``cv2.resize(image, lr_size)``, ``cv2.resize(image, lr_size * scale)``), both bilinear
-    (OpenCV's default), from the same uint8 RGB source; no blur, no bicubic degradation model."""
-    import cv2
+DEGRADATIONS = ("book", "bicubic")
 
+
+def make_pair(image: np.ndarray, lr_size: int, scale: int = 4,
+              degradation: str = "book") -> tuple[np.ndarray, np.ndarray]:
+    """A (low, high) uint8 pair from one RGB source image.
+
+    ``"book"``: ``cv2.resize(image, lr_size)`` and ``cv2.resize(image, lr_size * scale)``, both bilinear (OpenCV's
+    default, no anti-aliasing): two independent samplings of the source, no blur. ``"bicubic"``: the SRGAN paper's
+    (and the usual benchmarks') degradation: the high-resolution image is the source shrunk with an anti-aliased
+    bicubic filter (Pillow's, like MATLAB's ``imresize``), and the low-resolution image is *that* image shrunk the
+    same way, so the input is a blurred, subsampled copy of the target."""
     image = np.ascontiguousarray(image)
     hr_size = lr_size * scale
-    return cv2.resize(image, (lr_size, lr_size)), cv2.resize(image, (hr_size, hr_size))
+    if degradation == "book":
+        import cv2
+
+        return cv2.resize(image, (lr_size, lr_size)), cv2.resize(image, (hr_size, hr_size))
+    if degradation == "bicubic":
+        bicubic = Image.Resampling.BICUBIC
+        high = Image.fromarray(image).resize((hr_size, hr_size), bicubic)
+        return np.asarray(high.resize((lr_size, lr_size), bicubic)), np.asarray(high)
+    raise ValueError(f"degradation must be one of {DEGRADATIONS}, not {degradation!r}")
 
 
 def bicubic_upscale(images: np.ndarray, scale: int = 4) -> np.ndarray:
@@ -172,28 +188,29 @@ def native_crops(pool: dict[str, np.ndarray], count: int, seed: int, min_side: i
     return crops, origins
 
 
-def _pairs(images, lr_size: int, scale: int) -> tuple[np.ndarray, np.ndarray]:
-    pairs = [make_pair(image, lr_size, scale) for image in images]
+def _pairs(images, lr_size: int, scale: int, degradation: str = "book") -> tuple[np.ndarray, np.ndarray]:
+    pairs = [make_pair(image, lr_size, scale, degradation) for image in images]
     return np.stack([p[0] for p in pairs]), np.stack([p[1] for p in pairs])
 
 
 def photo_pool_pairs(train_count: int, test_count: int, lr_size: int = 32, scale: int = 4, seed: int = 0,
-                     test_photos: tuple[str, ...] = TEST_PHOTOS) -> SRData:
-    """The offline stand-in: native-resolution crops of the bundled photos, each made into a pair the book's way
-    (:func:`make_pair`); training crops from every photo except ``test_photos``, test crops only from those."""
+                     test_photos: tuple[str, ...] = TEST_PHOTOS, degradation: str = "book") -> SRData:
+    """The offline stand-in: native-resolution crops of the real photos on this machine, each made into a pair
+    with :func:`make_pair` (``degradation``); training crops from every photo except ``test_photos``, test crops
+    only from those."""
     from gancore.data import standins
 
     train_pool, test_pool = standins.split_photo_pool(test_photos)
     hr_size = lr_size * scale
     train, _ = native_crops(train_pool, train_count, seed, hr_size)
     test, _ = native_crops(test_pool, test_count, seed + 1, hr_size)
-    train_lr, train_hr = _pairs(train, lr_size, scale)
-    test_lr, test_hr = _pairs(test, lr_size, scale)
-    source = (f"STAND-IN for the book's FaceScrub faces: {train_count} crops of {len(train_pool)} real photos "
-              f"({', '.join(sorted(train_pool))}) for training, {test_count} crops of {len(test_pool)} other photos "
-              f"({', '.join(sorted(test_pool))}) held out for testing (crop side >= {hr_size} px, bilinear "
-              f"resize to {lr_size} and {hr_size}); all shipped inside scikit-image / matplotlib. "
-              "FaceScrub and CelebA are not reachable offline.")
+    train_lr, train_hr = _pairs(train, lr_size, scale, degradation)
+    test_lr, test_hr = _pairs(test, lr_size, scale, degradation)
+    how = ("bilinear resize to both sizes, the book's" if degradation == "book" else
+           f"anti-aliased bicubic shrink to {hr_size}, then of that to {lr_size}, the paper's")
+    source = (f"STAND-IN for the book's FaceScrub faces: {train_count} crops for training, {test_count} crops of "
+              f"held-out photos for testing; {standins.describe_split(train_pool, test_pool)} (crop side >= "
+              f"{hr_size} px; {how}). FaceScrub and CelebA are not reachable offline.")
     return SRData(train_lr, train_hr, test_lr, test_hr, source, True, tuple(sorted(train_pool)),
                   tuple(sorted(test_pool)))
 
@@ -208,7 +225,7 @@ def facescrub_files(root: str | Path | None = None) -> list[Path]:
 
 
 def folder_pairs(files, train_count: int, test_count: int, lr_size: int = 32, scale: int = 4,
-                 min_side: int | None = None) -> SRData:
+                 min_side: int | None = None, degradation: str = "book") -> SRData:
     """A real image folder as the book splits it: the first files (in sorted order) for training, the next
     ``test_count`` for testing, keeping only images whose shorter side is at least ``min_side`` (default the
     high-resolution size; the book kept FaceScrub images of height >= 256), each made into a pair with
@@ -228,15 +245,15 @@ def folder_pairs(files, train_count: int, test_count: int, lr_size: int = 32, sc
     if len(kept) < train_count + test_count:
         raise ValueError(f"only {len(kept)} images of at least {min_side} px ({skipped} skipped); "
                          f"{train_count + test_count} needed")
-    train_lr, train_hr = _pairs(kept[:train_count], lr_size, scale)
-    test_lr, test_hr = _pairs(kept[train_count:], lr_size, scale)
+    train_lr, train_hr = _pairs(kept[:train_count], lr_size, scale, degradation)
+    test_lr, test_hr = _pairs(kept[train_count:], lr_size, scale, degradation)
     return SRData(train_lr, train_hr, test_lr, test_hr,
                   f"{train_count} training and {test_count} test images (shorter side >= {min_side} px; "
                   f"{skipped} smaller or unreadable files skipped)", False)
 
 
 def resolve_sr_data(train_count: int, test_count: int, lr_size: int = 32, scale: int = 4, seed: int = 0,
-                    test_photos: tuple[str, ...] = TEST_PHOTOS) -> SRData:
+                    test_photos: tuple[str, ...] = TEST_PHOTOS, degradation: str = "book") -> SRData:
     """The book's FaceScrub in ``data/facescrub`` if present, else CelebA in ``data/celeba`` (the documented
     public substitute), else the photo-pool stand-in."""
     from gancore.data.faces import resolve_faces
@@ -251,10 +268,10 @@ def resolve_sr_data(train_count: int, test_count: int, lr_size: int = 32, scale:
             files = []
     if files:
         # CelebA's aligned crops are 178x218: the book's >= 256 filter would drop all, so keep >= the HR size
-        data = folder_pairs(files, train_count, test_count, lr_size, scale)
+        data = folder_pairs(files, train_count, test_count, lr_size, scale, degradation=degradation)
         data.source = f"real faces, {name}: {data.source}"
         return data
-    return photo_pool_pairs(train_count, test_count, lr_size, scale, seed, test_photos)
+    return photo_pool_pairs(train_count, test_count, lr_size, scale, seed, test_photos, degradation)
 
 
 def step_indexed_pairs(low: np.ndarray, high: np.ndarray, batch_size: int, seed: int, start_step: int,

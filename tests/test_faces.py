@@ -220,3 +220,27 @@ def test_resize_images_shrinks_by_area_and_keeps_dtype_and_range():
     assert grown.shape == (2, 60, 60, 3) and grown.dtype == np.float32
     assert grown.min() >= -1.0 and grown.max() <= 1.0  # bicubic overshoot clipped
     np.testing.assert_array_equal(faces.resize_images(images, 56), images)
+
+
+def test_photo_library_loads_shrinks_and_names_the_package_photos(tmp_path):
+    from PIL import Image
+
+    assert standins.photo_library(root=tmp_path) == {}  # nothing fetched: an empty library, not an error
+    folder = tmp_path / "photos_darknet"
+    folder.mkdir()
+    image = np.zeros((300, 500, 3), "uint8")
+    image[:, :250] = (200, 30, 30)
+    Image.fromarray(image).save(folder / "eagle.jpg", quality=95)
+    (folder / "notes.txt").write_text("not a listed photo")
+    library = standins.photo_library(max_side=100, root=tmp_path)
+    assert list(library) == ["darknet-eagle"]
+    photo = library["darknet-eagle"]
+    assert photo.shape == (60, 100, 3) and photo.dtype == np.uint8
+    assert abs(int(photo[30, 10, 0]) - 200) <= 8 and abs(int(photo[30, 90, 0])) <= 8  # red left, black right
+
+
+def test_describe_split_says_where_the_photos_come_from():
+    text = standins.describe_split({"rocket": 0, "mate-Aqua": 0, "darknet-dog": 0}, {"chelsea": 0})
+    assert "3 real photos" in text and "1 shipped in scikit-image / matplotlib (rocket)" in text
+    assert "2 from the Debian photo packages (darknet, mate" in text
+    assert "1 other photos: 1 shipped in scikit-image / matplotlib (chelsea)" in text

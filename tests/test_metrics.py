@@ -164,3 +164,15 @@ def test_face_detector_reads_any_value_range_and_colour_images_alike():
     assert found.dtype == bool and found.shape == (40,)
     np.testing.assert_array_equal(metrics.detected_faces(faces * 2.0 - 1.0, (-1.0, 1.0)), found)
     np.testing.assert_array_equal(metrics.detected_faces(np.repeat(faces[..., None] * 255.0, 3, -1)), found)
+
+
+def test_gradient_energy_by_hand():
+    from gancore.metrics import gradient_energy
+
+    ramp = np.tile(np.arange(5, dtype="float64") * 0.1, (4, 1))  # luma steps of 0.1 along each row
+    images = np.stack([np.zeros((4, 5)), ramp])[..., None].repeat(3, axis=-1)
+    # dx^2 = 0.01 everywhere, dy = 0: the mean of the two directions is 0.005
+    np.testing.assert_allclose(gradient_energy(images), [0.0, 0.005], rtol=1e-6, atol=1e-12)
+    np.testing.assert_allclose(gradient_energy(images * 255, (0, 255)), [0.0, 0.005], rtol=1e-5)
+    checker = (np.indices((6, 6)).sum(axis=0) % 2).astype("float64")[None, ..., None]  # 0/1 alternating
+    np.testing.assert_allclose(gradient_energy(checker), [1.0], rtol=1e-6)

@@ -132,3 +132,30 @@ def test_pairs_are_accepted_and_colourise_shapes():
     assert np.isfinite(float(log["g_loss"]))
     out = model.colourise(col.rgb_to_grey(batch).numpy(), batch_size=3)
     assert out.shape == (8, 32, 32, 3) and np.all(np.abs(out) <= 1)
+
+
+# --- the working variant: keep the input's brightness, choose only colours -----------------------------------
+def test_keep_luma_replaces_brightness_and_keeps_chroma():
+    rng = np.random.default_rng(0)
+    colour = rng.uniform(-1, 1, (2, 4, 4, 3)).astype("float32")
+    grey = rng.uniform(-1, 1, (2, 4, 4, 1)).astype("float32")
+    out = col.KeepLuma()([colour, grey]).numpy()
+    np.testing.assert_allclose(col.rgb_to_grey(out).numpy(), grey, atol=1e-6)  # the luma is the input's
+    np.testing.assert_allclose(out - col.rgb_to_grey(out).numpy(), colour - col.rgb_to_grey(colour).numpy(),
+                               atol=1e-6)  # the colour differences are the generator's
+    generator = build_colour_generator(32, width=0.125)
+    wrapped = col.keep_luma(generator)
+    assert wrapped.count_params() == generator.count_params()
+    np.testing.assert_allclose(col.rgb_to_grey(wrapped(grey[:, :, :, :].repeat(8, 1).repeat(8, 2))).numpy(),
+                               grey.repeat(8, 1).repeat(8, 2), atol=1e-5)
+
+
+def test_mean_chroma_by_hand():
+    grey = np.full((1, 3, 3, 3), 0.4)
+    assert col.mean_chroma(grey) == pytest.approx(0.0, abs=0.01)  # skimage's D65 white: 0.003 for grey
+    red = np.zeros((1, 2, 2, 3))
+    red[..., 0] = 1.0
+    # sRGB red in CIELAB (D65): a* = 80.11, b* = 67.22, so C* = sqrt(a*^2 + b*^2) = 104.58
+    assert col.mean_chroma(red) == pytest.approx(104.58, abs=0.05)
+    assert col.mean_chroma(np.concatenate([red, np.broadcast_to(grey[:, :2, :2], red.shape)])) == pytest.approx(
+        104.58 / 2, abs=0.05)

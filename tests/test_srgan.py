@@ -226,3 +226,29 @@ def test_random_trunk_has_keras_vgg19_layer_names_and_shapes():
     assert [lay.name for lay in ours.layers[1:]] == [lay.name for lay in ref.layers[1:]]
     with pytest.raises(ValueError):
         vgg_features.random_vgg19_trunk("block9_conv1", seed=0)
+
+
+# --- the working variant: the paper's degradation and a bicubic skip ----------------------------------------
+def test_bicubic_degradation_shrinks_the_target_to_make_the_input():
+    from PIL import Image
+
+    image = np.random.default_rng(3).integers(0, 256, (120, 100, 3)).astype("uint8")
+    low, high = sr.make_pair(image, 8, 4, degradation="bicubic")
+    assert low.shape == (8, 8, 3) and high.shape == (32, 32, 3) and low.dtype == high.dtype == np.uint8
+    expected = np.asarray(Image.fromarray(high).resize((8, 8), Image.Resampling.BICUBIC))
+    np.testing.assert_array_equal(low, expected)  # the input is a shrunk copy of the target itself
+    flat_low, flat_high = sr.make_pair(np.full((50, 50, 3), 99, "uint8"), 8, 4, degradation="bicubic")
+    assert (flat_low == 99).all() and (flat_high == 99).all()
+    with pytest.raises(ValueError, match="degradation"):
+        sr.make_pair(image, 8, 4, degradation="blur")
+
+
+def test_bicubic_skip_starts_at_bicubic_and_adds_no_weights():
+    generator = models.build_generator(8, width=0.125, residual_blocks=1)
+    count = generator.count_params()
+    wrapped = models.with_bicubic_skip(generator, 4)
+    assert wrapped.count_params() == count
+    low = np.random.default_rng(0).uniform(-1, 1, (2, 8, 8, 3)).astype("float32")
+    bicubic = keras.ops.convert_to_numpy(keras.ops.image.resize(low, (32, 32), interpolation="bicubic"))
+    np.testing.assert_allclose(keras.ops.convert_to_numpy(wrapped(low)), bicubic, atol=1e-6)
+    assert np.abs(bicubic).max() > 0.5  # a real image went through, not zeros

@@ -29,6 +29,7 @@ STANDIN_MARKER = ".standin.json"
 LFW_FACES = 100  # lfw_subset items 0-99 are faces, 100-199 are non-face patches
 PHOTO_POOL = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle_left", "motorcycle_right",
               "hubble_deep_field", "grace_hopper")
+LIBRARY_MAX_SIDE = 1024  # longer side of a library photo after loading
 LAYOUT = {"celeba": "img_align_celeba", "anime_faces": "images"}
 #: Bumped when a builder changes what it makes, so an older stand-in on disk is rebuilt on next use.
 VERSIONS = {"celeba": 1, "anime_faces": 2}
@@ -69,15 +70,57 @@ def photo_pool() -> dict[str, np.ndarray]:
     return pool
 
 
-def split_photo_pool(test_photos) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def photo_library(max_side: int = LIBRARY_MAX_SIDE, root: str | Path | None = None) -> dict[str, np.ndarray]:
+    """The real photos of the Debian photo packages (``gancore.data.specs.PHOTO_PACKAGES``) that are in the data
+    folder (``make data`` fetches them, SHA-256 checked): ``<package>-<file stem>`` -> (H, W, 3) uint8, shrunk so
+    the longer side is at most ``max_side`` (JPEG draft decoding, then area averaging). Empty when none are there."""
+    from gancore import paths
+    from gancore.data.specs import PHOTO_FILES
+
+    base = Path(root) if root is not None else paths.data_dir()
+    library = {}
+    for dataset, files in PHOTO_FILES.items():
+        for file in sorted(files):
+            path = base / dataset / file
+            if not path.is_file():
+                continue
+            with Image.open(path) as image:
+                image.draft("RGB", (max_side, max_side))  # the JPEG decoder scales by 1/2, 1/4, 1/8 for free
+                image = image.convert("RGB")
+                if max(image.size) > max_side:
+                    image.thumbnail((max_side, max_side), Image.Resampling.BOX)
+                library[f"{dataset.removeprefix('photos_')}-{Path(file).stem}"] = np.asarray(image, "uint8")
+    return library
+
+
+def split_photo_pool(test_photos, library: bool = True) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The photo pool split into (training photos, held-out ``test_photos``), so test crops come from whole
-    photos a network never saw; an unknown name is an error that lists the pool."""
+    photos a network never saw; an unknown name is an error that lists the pool. With ``library`` the Debian
+    photos (:func:`photo_library`) on this machine join the pool."""
     pool = photo_pool()
+    if library:
+        pool.update(photo_library())
     unknown = set(test_photos) - set(pool)
     if unknown:
         raise ValueError(f"Unknown test photos {sorted(unknown)}; the pool has {sorted(pool)}")
     return ({k: v for k, v in pool.items() if k not in test_photos},
             {k: v for k, v in pool.items() if k in test_photos})
+
+
+def describe_split(train_pool: dict, test_pool: dict) -> str:
+    """Where the photos of a train/test split come from, in words (for a notebook's data line)."""
+    def origin(names):
+        bundled = sorted(n for n in names if n in PHOTO_POOL)
+        library = sorted(n for n in names if n not in PHOTO_POOL)
+        parts = [f"{len(bundled)} shipped in scikit-image / matplotlib ({', '.join(bundled)})"] if bundled else []
+        if library:
+            packages = sorted({n.split("-")[0] for n in library})
+            parts.append(f"{len(library)} from the Debian photo packages ({', '.join(packages)}; "
+                         "see data_scripts/README.md for each one's terms)")
+        return " and ".join(parts)
+
+    return (f"training crops from {len(train_pool)} real photos: {origin(train_pool)}; held-out crops from "
+            f"{len(test_pool)} other photos: {origin(test_pool)}")
 
 
 def resize(image: np.ndarray, size: int) -> np.ndarray:

@@ -71,3 +71,32 @@ def build_discriminator(image_size: int = 256, width: float = 1.0) -> keras.Mode
     x = layers.LeakyReLU(0.2)(layers.Dense(scaled_channels(1024, width))(x))
     logits = layers.Dense(1, name="patch_logits")(x)
     return keras.Model(image, logits, name="srgan_discriminator")
+
+
+class BicubicUpsample(layers.Layer):
+    """Bicubic ``scale``x upsampling of an image batch (``keras.ops.image.resize``), no weights."""
+
+    def __init__(self, scale: int = 4, **kwargs):
+        super().__init__(**kwargs)
+        self.scale = scale
+
+    def call(self, images):
+        height, width = images.shape[1], images.shape[2]
+        return keras.ops.image.resize(images, (height * self.scale, width * self.scale), interpolation="bicubic")
+
+    def get_config(self):
+        return {**super().get_config(), "scale": self.scale}
+
+
+def with_bicubic_skip(generator: keras.Model, scale: int = 4, zero_output: bool = True) -> keras.Model:
+    """The working variant: ``bicubic(low) + generator(low)``, so the generator only learns what bicubic
+    interpolation misses (a global residual, as in VDSR and the paper's successors). ``zero_output`` sets the
+    generator's last convolution ("image") to zero, so training starts exactly at bicubic. The generator's
+    layers and parameter count are unchanged; the wrapper adds no weights."""
+    if zero_output:
+        last = generator.get_layer("image")
+        for weight in last.weights:
+            weight.assign(keras.ops.zeros(weight.shape, weight.dtype))
+    low = keras.Input(generator.input.shape[1:], name="low_resolution")
+    high = layers.Add(name="bicubic_plus_residual")([BicubicUpsample(scale, name="bicubic")(low), generator(low)])
+    return keras.Model(low, high, name=f"{generator.name}_bicubic_skip")
