@@ -235,3 +235,30 @@ def test_photo_split_holds_out_whole_photos():
     assert "STAND-IN" in data.source
     again = ip.photo_crop_split(16, 8, size=32, seed=3)
     np.testing.assert_array_equal(again.test, data.test)
+
+
+# --- the working variant: a smooth fill under the generator --------------------------------------------------
+def test_harmonic_fill_reproduces_a_linear_ramp_and_a_constant():
+    ramp = (np.arange(8, dtype="float32")[None, :] * 0.1 + np.arange(8, dtype="float32")[:, None] * 0.05)
+    images = np.stack([ramp, np.full((8, 8), 0.3, "float32")])[..., None].repeat(3, axis=-1)
+    masked = ip.mask_centre(images, 4, fill=0.0)
+    patch = ip.harmonic_fill(masked, 4, iterations=300).numpy()
+    # a linear function solves Laplace's equation, so the converged fill is the ramp itself
+    np.testing.assert_allclose(patch, images[:, 2:6, 2:6], atol=1e-4)
+    few = ip.harmonic_fill(masked, 4, iterations=0).numpy()  # no iteration: the mean of the 1-pixel ring
+    ring = np.ones((6, 6), bool)
+    ring[1:5, 1:5] = False
+    np.testing.assert_allclose(few[0, :, :, 0], np.full((4, 4), ramp[1:7, 1:7][ring].mean()), atol=1e-6)
+
+
+def test_smooth_fill_variant_starts_at_the_smooth_fill_and_adds_no_weights():
+    from gancore.models.context_encoder import build_generator
+
+    generator = build_generator(64, width=0.125)
+    count = generator.count_params()
+    variant = ip.with_smooth_fill(generator, 16, iterations=8)
+    assert variant.count_params() == count
+    images = np.random.default_rng(0).uniform(-1, 1, (2, 64, 64, 3)).astype("float32")
+    masked = ip.mask_centre(images, 16)
+    np.testing.assert_allclose(variant(masked, training=False).numpy(), ip.harmonic_fill(masked, 16, 8).numpy(),
+                               atol=1e-6)
