@@ -86,7 +86,8 @@ def keep_luma(generator: keras.Model) -> keras.Model:
 
 @dataclass
 class ColourData:
-    """uint8 (N, S, S, 3) colour train and test images, and where they came from."""
+    """uint8 (N, S, S, 3) colour train and test images, and where they came from; ``validation`` (crops of
+    other training-side photos, for choosing when to stop) may be empty."""
 
     train: np.ndarray
     test: np.ndarray
@@ -94,17 +95,31 @@ class ColourData:
     standin: bool
     train_photos: tuple[str, ...] = ()
     test_photos: tuple[str, ...] = ()
+    validation: np.ndarray | None = None
+    validation_photos: tuple[str, ...] = ()
 
 
 def photo_colour_split(train_count: int, test_count: int, size: int = 64, seed: int = 0,
-                       test_photos: tuple[str, ...] = TEST_PHOTOS) -> ColourData:
-    """Colour crops (+ mirror) of the bundled photo pool; whole photos (``test_photos``) are held out for testing."""
+                       test_photos: tuple[str, ...] = TEST_PHOTOS, validation_photos: tuple[str, ...] = (),
+                       validation_count: int = 0) -> ColourData:
+    """Colour crops (+ mirror) of the photo pool; whole photos (``test_photos``) are held out for testing, and
+    ``validation_photos`` (if any) are taken out of training for ``validation_count`` validation crops."""
     from gancore.data import standins
 
     train_pool, test_pool = standins.split_photo_pool(test_photos)
+    unknown = set(validation_photos) - set(train_pool)
+    if unknown:
+        raise ValueError(f"validation photos {sorted(unknown)} are not training-side photos of the pool")
+    validation_pool = {k: train_pool.pop(k) for k in validation_photos}
     train, _ = standins.random_crops(train_pool, train_count, size, seed)
     test, _ = standins.random_crops(test_pool, test_count, size, seed + 1)
+    validation = None
+    if validation_pool:
+        validation = standins.random_crops(validation_pool, validation_count, size, seed + 2)[0]
     source = (f"STAND-IN for the book's apple2orange colour images: {train_count} {size}x{size} crops for training, "
-              f"{test_count} for testing; {standins.describe_split(train_pool, test_pool)}. apple2orange cannot be "
-              "downloaded offline.")
-    return ColourData(train, test, source, True, tuple(sorted(train_pool)), tuple(sorted(test_pool)))
+              f"{test_count} for testing; {standins.describe_split(train_pool, test_pool)}"
+              + (f"; {validation_count} validation crops of {len(validation_pool)} more photos "
+                 f"({', '.join(sorted(validation_pool))})" if validation_pool else "")
+              + ". apple2orange cannot be downloaded offline.")
+    return ColourData(train, test, source, True, tuple(sorted(train_pool)), tuple(sorted(test_pool)), validation,
+                      tuple(sorted(validation_pool)))

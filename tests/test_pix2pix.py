@@ -159,3 +159,12 @@ def test_mean_chroma_by_hand():
     assert col.mean_chroma(red) == pytest.approx(104.58, abs=0.05)
     assert col.mean_chroma(np.concatenate([red, np.broadcast_to(grey[:, :2, :2], red.shape)])) == pytest.approx(
         104.58 / 2, abs=0.05)
+
+
+def test_validation_photos_leave_the_training_side():
+    data = col.photo_colour_split(8, 4, size=16, seed=0, validation_photos=("rocket",), validation_count=3)
+    assert data.validation.shape == (3, 16, 16, 3) and data.validation_photos == ("rocket",)
+    assert "rocket" not in data.train_photos and not set(data.train_photos) & set(data.test_photos)
+    assert data.validation_photos[0] in data.source
+    with pytest.raises(ValueError, match="validation photos"):
+        col.photo_colour_split(8, 4, size=16, validation_photos=("chelsea",), validation_count=3)  # a test photo
