@@ -38,19 +38,26 @@ MAP_COLOURS = {"water": (170, 205, 250), "park": (200, 228, 180), "road": (255, 
 EDGE_COLOUR = (150, 150, 150)
 
 
+RENDERING_VERSION = 2  # bumped when map_rendering changes, so an older stand-in on disk is rebuilt
+
+
 def map_rendering(photo: np.ndarray) -> np.ndarray:
     """A deterministic flat-colour "map" of a uint8 RGB photo (H, W, 3) -> uint8 RGB of the same size.
 
-    1. ``cv2.pyrMeanShiftFiltering(sp=6, sr=28)`` flattens texture into regions;
-    2. each smoothed pixel gets a map colour from its HSV: blue hue (OpenCV 90-130) with saturation > 50 ->
+    1. a 5x5 Gaussian blur (sigma 1.5) removes fine texture;
+    2. each blurred pixel gets a map colour from its HSV: blue hue (OpenCV 90-130) with saturation > 50 ->
        water; green hue (35-90) with saturation > 40 -> park; saturation < 40 and value > 170 -> road; value < 90
-       -> building; otherwise land;
-    3. a 3x3 median filter removes specks, then Canny edges (60, 140) of the smoothed grey are drawn in grey.
+       -> building; otherwise land; a 3x3 median filter removes specks;
+    3. the Canny edges (60, 140) of the blurred grey, thickened by a 3x3 dilation, are drawn in grey.
+
+    Every step is local (a few pixels around each pixel), so a convolutional network can learn the whole
+    rendering from the photo. (Version 1 used mean-shift filtering, which reaches far across the image, and
+    one-pixel edges that vanish when the pair is shrunk: a network could not draw them.)
     """
     import cv2
 
     photo = np.ascontiguousarray(photo[..., :3].astype("uint8"))
-    smooth = cv2.pyrMeanShiftFiltering(cv2.cvtColor(photo, cv2.COLOR_RGB2BGR), sp=6, sr=28)
+    smooth = cv2.GaussianBlur(cv2.cvtColor(photo, cv2.COLOR_RGB2BGR), (5, 5), 1.5)
     hsv = cv2.cvtColor(smooth, cv2.COLOR_BGR2HSV).astype("int32")
     hue, sat, val = hsv[..., 0], hsv[..., 1], hsv[..., 2]
     labels = np.full(photo.shape[:2], 4, "uint8")  # land
@@ -61,9 +68,35 @@ def map_rendering(photo: np.ndarray) -> np.ndarray:
     labels = cv2.medianBlur(labels, 3)
     palette = np.array([MAP_COLOURS[k] for k in ("water", "park", "road", "building", "land")], "uint8")
     rendering = palette[labels]
-    edges = cv2.Canny(cv2.cvtColor(smooth, cv2.COLOR_BGR2GRAY), 60, 140) > 0
+    edges = cv2.dilate(cv2.Canny(cv2.cvtColor(smooth, cv2.COLOR_BGR2GRAY), 60, 140), np.ones((3, 3), "uint8")) > 0
     rendering[edges] = EDGE_COLOUR
     return rendering
+
+
+def edge_lines(maps_uint8: np.ndarray) -> np.ndarray:
+    """Boolean (N, H, W): the pixels of map images (uint8 RGB) that belong to drawn edge lines: grey (channels
+    within 40 of each other) and darker than every map colour (mean < 185; the map colours are 200 or more)."""
+    images = np.asarray(maps_uint8, "int32")
+    return (images.max(axis=-1) - images.min(axis=-1) < 40) & (images.mean(axis=-1) < 185)
+
+
+def edge_f1(predicted_uint8: np.ndarray, target_uint8: np.ndarray, tolerance: int = 1) -> np.ndarray:
+    """Per-image F1 of the drawn edge lines (:func:`edge_lines`) against the target map's, a line pixel counting
+    as found when the other image has one within ``tolerance`` pixels. 1 when neither image has lines."""
+    import cv2
+
+    kernel = np.ones((2 * tolerance + 1, 2 * tolerance + 1), "uint8")
+    scores = []
+    for p, t in zip(edge_lines(predicted_uint8), edge_lines(target_uint8)):
+        if not p.any() and not t.any():
+            scores.append(1.0)
+            continue
+        near_t = cv2.dilate(t.astype("uint8"), kernel) > 0
+        near_p = cv2.dilate(p.astype("uint8"), kernel) > 0
+        precision = (p & near_t).sum() / max(p.sum(), 1)
+        recall = (t & near_p).sum() / max(t.sum(), 1)
+        scores.append(0.0 if precision + recall == 0 else 2 * precision * recall / (precision + recall))
+    return np.array(scores)
 
 
 def join_ab(a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -106,8 +139,10 @@ def build_maps_standin(root: str | Path, train_count: int, test_count: int, size
         for i, crop in enumerate(crops):
             _write_jpeg(join_ab(crop, map_rendering(crop)), folder / f"{i + 1}.jpg")
         per_split[split] = {name: origins.count(name) for name in sorted(set(origins))}
-    record = {"standin_for": "maps", "size": size, "seed": seed, "train": train_count, "val": test_count,
+    record = {"standin_for": "maps", "rendering_version": RENDERING_VERSION, "size": size, "seed": seed,
+              "train": train_count, "val": test_count,
               "test_photos": sorted(test_pool), "per_photo": per_split,
+              "pool": sorted([*train_pool, *test_pool]),
               "built_from": "A: square crops (+mirror) of the bundled photo pool; B: gancore.maps.map_rendering(A)"}
     (tmp / STANDIN_MARKER).write_text(json.dumps(record, indent=2))
     if root.exists():
@@ -175,19 +210,24 @@ def maps_data(train_count: int, test_count: int, size: int, seed: int = 0,
         source = (f"the real pix2pix maps set in {real}: {len(train_a)} train pairs, {len(test_a)} val pairs used "
                   f"as the test set, resized to {size}x{size}")
         return MapsData(train_a, train_b, test_a, test_b, source, False, real)
+    from gancore.data import standins
+
     px = standin_size or max(size, 64)
     folder = data_root / "standins" / f"maps_{px}px_{train_count}_{test_count}_s{seed}"
     info_path = folder / STANDIN_MARKER
-    if not info_path.is_file() or json.loads(info_path.read_text()).get("test_photos") != sorted(test_photos):
+    info = json.loads(info_path.read_text()) if info_path.is_file() else {}
+    pool_names = sorted(n for pool in standins.split_photo_pool(test_photos) for n in pool)
+    if (info.get("test_photos") != sorted(test_photos) or info.get("rendering_version") != RENDERING_VERSION
+            or info.get("pool") != pool_names):
         build_maps_standin(folder, train_count, test_count, px, seed, test_photos)
     info = json.loads(info_path.read_text())
     train_a, train_b = load_ab_folder(folder / "train", size)
     test_a, test_b = load_ab_folder(folder / "val", size)
     train_photos = sorted(info["per_photo"]["train"])
     source = (f"STAND-IN for the pix2pix maps set: {len(train_a)} train / {len(test_a)} held-out A|B JPEGs "
-              f"({px}x{2 * px}, read at {size}x{size}) in {folder}. A = crops of real photos shipped with "
-              f"scikit-image / matplotlib (train: {', '.join(train_photos)}; test: {', '.join(info['test_photos'])}, "
-              f"whole photos held out); B = a flat-colour map rendering of A (mean-shift regions painted water / "
-              f"park / road / building / land by colour, Canny edges on top). Not aerial photos, not Google maps. "
+              f"({px}x{2 * px}, read at {size}x{size}) in {folder}. A = crops of {len(train_photos)} real photos for "
+              f"training and of {', '.join(info['test_photos'])} for testing (whole photos held out); B = a "
+              f"flat-colour map rendering of A (blurred pixels painted water / park / road / building / land by "
+              f"colour, thickened Canny edges on top). Not aerial photos, not Google maps. "
               + manual_instructions(data_root))
     return MapsData(train_a, train_b, test_a, test_b, source, True, folder)

@@ -85,3 +85,22 @@ def test_pix2pix_trains_on_ab_pairs():
     logs = {k: v[-1] for k, v in history.history.items()}
     assert np.isfinite(logs["g_l1"]) and logs["d_loss"] > 0
     assert model.colourise(a).shape == (4, 32, 32, 3)
+
+
+def test_edge_f1_by_hand():
+    land = np.array(maps.MAP_COLOURS["land"], "uint8")
+    target = np.broadcast_to(land, (1, 8, 8, 3)).copy()
+    target[0, :, 3] = maps.EDGE_COLOUR  # a vertical line in column 3
+    assert maps.edge_lines(target)[0, :, 3].all() and maps.edge_lines(target).sum() == 8
+    shifted = np.broadcast_to(land, (1, 8, 8, 3)).copy()
+    shifted[0, :, 4] = (170, 170, 170)  # one pixel over, a lighter grey: found within the 1-pixel tolerance
+    assert maps.edge_f1(shifted, target)[0] == pytest.approx(1.0)
+    assert maps.edge_f1(shifted, target, tolerance=0)[0] == pytest.approx(0.0)
+    half = np.broadcast_to(land, (1, 8, 8, 3)).copy()
+    half[0, :4, 3] = maps.EDGE_COLOUR  # rows 0-3 of the line: precision 1; rows 0-4 are within 1 px, recall 5/8
+    assert maps.edge_f1(half, target)[0] == pytest.approx(2 * 0.625 / 1.625)  # = 10/13
+    assert maps.edge_f1(half, target, tolerance=0)[0] == pytest.approx(2 * 0.5 / 1.5)  # recall 1/2: F1 2/3
+    blank = np.broadcast_to(land, (1, 8, 8, 3))
+    assert maps.edge_f1(blank, target)[0] == 0.0 and maps.edge_f1(blank, blank)[0] == 1.0
+    water = np.broadcast_to(np.array(maps.MAP_COLOURS["water"], "uint8"), (1, 2, 2, 3))
+    assert not maps.edge_lines(water).any()  # no map colour reads as a line
