@@ -133,9 +133,9 @@ def with_smooth_fill(generator: keras.Model, hole: int, iterations: int = 64) ->
     """The working variant: the patch is ``harmonic_fill(masked) + generator(masked)``, so the network only
     adds what a smooth fill misses (texture, edges). The generator's last convolution ("patch") starts at zero,
     so training starts exactly at the smooth fill; no weights are added. Centred holes only."""
-    last = generator.get_layer("patch")
-    for weight in last.weights:
-        weight.assign(keras.ops.zeros(weight.shape, weight.dtype))
+    from gancore.models.layers import zero_layer
+
+    zero_layer(generator, "patch")
     masked = keras.Input(generator.input.shape[1:], name="masked_image")
     base = HarmonicFill(hole, iterations, name="smooth_fill")(masked)
     patch = keras.layers.Add(name="smooth_fill_plus_detail")([base, generator(masked)])

@@ -143,7 +143,8 @@ def build_maps_standin(root: str | Path, train_count: int, test_count: int, size
               "train": train_count, "val": test_count,
               "test_photos": sorted(test_pool), "per_photo": per_split,
               "pool": sorted([*train_pool, *test_pool]),
-              "built_from": "A: square crops (+mirror) of the bundled photo pool; B: gancore.maps.map_rendering(A)"}
+              "built_from": "A: square crops (+mirror) of the photo pool (bundled and Debian photos); "
+                            "B: gancore.maps.map_rendering(A)"}
     (tmp / STANDIN_MARKER).write_text(json.dumps(record, indent=2))
     if root.exists():
         shutil.rmtree(root)
@@ -216,7 +217,7 @@ def maps_data(train_count: int, test_count: int, size: int, seed: int = 0,
     folder = data_root / "standins" / f"maps_{px}px_{train_count}_{test_count}_s{seed}"
     info_path = folder / STANDIN_MARKER
     info = json.loads(info_path.read_text()) if info_path.is_file() else {}
-    pool_names = sorted(n for pool in standins.split_photo_pool(test_photos) for n in pool)
+    pool_names = standins.photo_names()
     if (info.get("test_photos") != sorted(test_photos) or info.get("rendering_version") != RENDERING_VERSION
             or info.get("pool") != pool_names):
         build_maps_standin(folder, train_count, test_count, px, seed, test_photos)

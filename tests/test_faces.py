@@ -244,3 +244,12 @@ def test_describe_split_says_where_the_photos_come_from():
     assert "3 real photos" in text and "1 shipped in scikit-image / matplotlib (rocket)" in text
     assert "2 from the Debian photo packages (darknet, mate" in text
     assert "1 other photos: 1 shipped in scikit-image / matplotlib (chelsea)" in text
+
+
+def test_photo_names_list_the_pool_without_loading_it(tmp_path, monkeypatch):
+    monkeypatch.setenv("GANCORE_DATA", str(tmp_path))
+    assert standins.photo_names() == sorted(standins.PHOTO_POOL)  # no packages fetched into this data folder
+    (tmp_path / "photos_mate").mkdir()
+    (tmp_path / "photos_mate" / "Aqua.jpg").write_bytes(b"not decoded")
+    assert standins.photo_names() == sorted([*standins.PHOTO_POOL, "mate-Aqua"])
+    assert standins.photo_names(library=False) == sorted(standins.PHOTO_POOL)

@@ -70,27 +70,37 @@ def photo_pool() -> dict[str, np.ndarray]:
     return pool
 
 
-def photo_library(max_side: int = LIBRARY_MAX_SIDE, root: str | Path | None = None) -> dict[str, np.ndarray]:
-    """The real photos of the Debian photo packages (``gancore.data.specs.PHOTO_PACKAGES``) that are in the data
-    folder (``make data`` fetches them, SHA-256 checked): ``<package>-<file stem>`` -> (H, W, 3) uint8, shrunk so
-    the longer side is at most ``max_side`` (JPEG draft decoding, then area averaging). Empty when none are there."""
+def library_files(root: str | Path | None = None) -> dict[str, Path]:
+    """The Debian photo packages' files (``gancore.data.specs.PHOTO_FILES``) that are in the data folder, by
+    pool name ``<package>-<file stem>``; nothing is decoded."""
     from gancore import paths
     from gancore.data.specs import PHOTO_FILES
 
     base = Path(root) if root is not None else paths.data_dir()
+    found = {f"{dataset.removeprefix('photos_')}-{Path(file).stem}": base / dataset / file
+             for dataset, files in PHOTO_FILES.items() for file in sorted(files)}
+    return {name: path for name, path in found.items() if path.is_file()}
+
+
+def photo_library(max_side: int = LIBRARY_MAX_SIDE, root: str | Path | None = None) -> dict[str, np.ndarray]:
+    """The real photos of the Debian photo packages (``gancore.data.specs.PHOTO_PACKAGES``) that are in the data
+    folder (``make data`` fetches them, SHA-256 checked): ``<package>-<file stem>`` -> (H, W, 3) uint8, shrunk so
+    the longer side is at most ``max_side`` (JPEG draft decoding, then area averaging). Empty when none are there."""
     library = {}
-    for dataset, files in PHOTO_FILES.items():
-        for file in sorted(files):
-            path = base / dataset / file
-            if not path.is_file():
-                continue
-            with Image.open(path) as image:
-                image.draft("RGB", (max_side, max_side))  # the JPEG decoder scales by 1/2, 1/4, 1/8 for free
-                image = image.convert("RGB")
-                if max(image.size) > max_side:
-                    image.thumbnail((max_side, max_side), Image.Resampling.BOX)
-                library[f"{dataset.removeprefix('photos_')}-{Path(file).stem}"] = np.asarray(image, "uint8")
+    for name, path in library_files(root).items():
+        with Image.open(path) as image:
+            image.draft("RGB", (max_side, max_side))  # the JPEG decoder scales by 1/2, 1/4, 1/8 for free
+            image = image.convert("RGB")
+            if max(image.size) > max_side:
+                image.thumbnail((max_side, max_side), Image.Resampling.BOX)
+            library[name] = np.asarray(image, "uint8")
     return library
+
+
+def photo_names(library: bool = True) -> list[str]:
+    """The names of the photo pool, sorted (with ``library``, the Debian photos on this machine too), without
+    loading any image."""
+    return sorted([*PHOTO_POOL, *(library_files() if library else ())])
 
 
 def split_photo_pool(test_photos, library: bool = True) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:

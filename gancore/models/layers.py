@@ -105,6 +105,13 @@ def book_batchnorm(x):
     return keras.layers.BatchNormalization(momentum=0.8)(x)
 
 
+def zero_layer(model: keras.Model, name: str) -> None:
+    """Set every weight of ``model``'s layer ``name`` to zero (a residual branch's last layer, so that a model
+    built around it starts exactly at what the branch is added to)."""
+    for weight in model.get_layer(name).weights:
+        weight.assign(keras.ops.zeros(weight.shape, weight.dtype))
+
+
 def freeze_batchnorm_affine(model: keras.Model) -> int:
     """Fix every batchnorm layer's scale at 1 and offset at 0 (no longer trainable); return how many were frozen.
 

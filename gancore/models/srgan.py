@@ -17,7 +17,7 @@ from __future__ import annotations
 import keras
 from keras import layers
 
-from gancore.models.layers import scaled_channels
+from gancore.models.layers import scaled_channels, zero_layer
 from gancore.models.norm_pad import InstanceNormalization
 
 BOOK_SRGAN_GENERATOR_PARAMS = 2_040_643
@@ -94,9 +94,7 @@ def with_bicubic_skip(generator: keras.Model, scale: int = 4, zero_output: bool 
     generator's last convolution ("image") to zero, so training starts exactly at bicubic. The generator's
     layers and parameter count are unchanged; the wrapper adds no weights."""
     if zero_output:
-        last = generator.get_layer("image")
-        for weight in last.weights:
-            weight.assign(keras.ops.zeros(weight.shape, weight.dtype))
+        zero_layer(generator, "image")
     low = keras.Input(generator.input.shape[1:], name="low_resolution")
     high = layers.Add(name="bicubic_plus_residual")([BicubicUpsample(scale, name="bicubic")(low), generator(low)])
     return keras.Model(low, high, name=f"{generator.name}_bicubic_skip")
