@@ -2,10 +2,10 @@
 
 The CycleGAN archives (``apple2orange.zip``, ``horse2zebra.zip``) unpack to ``<name>/trainA``, ``trainB``,
 ``testA``, ``testB`` of 256x256 JPEGs. Put them in ``data/<name>/`` (``$GANCORE_DATA`` honoured) and
-:func:`unpaired_data` reads them with :func:`load_unpaired_folder`. They cannot be fetched here, so otherwise it
+:func:`unpaired_data` reads them with :func:`gancore.data.folders.load_image_folder`. They cannot be fetched here, so otherwise it
 writes a stand-in **in the same layout** (PNG files) and reads it with the same loader:
 
-- ``warm_cool`` (for apple2orange): square crops of the bundled real photos (:mod:`gancore.data.standins`),
+- ``warm_cool`` (for apple2orange): square crops of the bundled real photos (:mod:`gancore.data.standins`; with ``library`` the Debian photo packages too),
   sorted by colour temperature, mean(R) - mean(B) of the crop: A = *cool* crops (below ``COOL_BELOW``), B = *warm*
   crops (above ``WARM_ABOVE``), the in-between crops dropped. Apples -> oranges is mostly a change of colour and
   surface on the same shape; cool -> warm asks for a change of colour on the same content. Whole photos are
@@ -78,18 +78,19 @@ def _sorted_crops(pool: dict, count_a: int, count_b: int, size: int, seed: int) 
 
 
 def build_warm_cool_standin(root: str | Path, train_count: int, test_count: int, size: int = 64,
-                            seed: int = 0) -> Path:
-    """Write the ``warm_cool`` stand-in (``train_count`` / ``test_count`` images per domain) under ``root``."""
-    from gancore.data.standins import photo_pool
+                            seed: int = 0, library: bool = False) -> Path:
+    """Write the ``warm_cool`` stand-in (``train_count`` / ``test_count`` images per domain) under ``root``; with
+    ``library`` the Debian photos on this machine (:func:`gancore.data.standins.photo_library`) join the training
+    photos (the test photos stay ``WARM_COOL_TEST_PHOTOS``)."""
+    from gancore.data.standins import split_photo_pool
 
-    pool = {k: v for k, v in photo_pool().items() if k not in WARM_COOL_EXCLUDED}
-    train_pool = {k: v for k, v in pool.items() if k not in WARM_COOL_TEST_PHOTOS}
-    test_pool = {k: v for k, v in pool.items() if k in WARM_COOL_TEST_PHOTOS}
+    train_pool, test_pool = split_photo_pool(WARM_COOL_TEST_PHOTOS, library=library)
+    train_pool = {k: v for k, v in train_pool.items() if k not in WARM_COOL_EXCLUDED}
     train_a, train_b, train_origins = _sorted_crops(train_pool, train_count, train_count, size, seed)
     test_a, test_b, test_origins = _sorted_crops(test_pool, test_count, test_count, size, seed + 1)
     record = {"standin_for": "apple2orange", "kind": "warm_cool", "size": size, "seed": seed,
               "counts": [train_count, train_count, test_count, test_count],
-              "test_photos": sorted(test_pool), "train_photos": sorted(train_pool),
+              "test_photos": sorted(test_pool), "train_photos": sorted(train_pool), "library": library,
               "per_photo": {"train": train_origins, "test": test_origins},
               "rule": f"A: mean(R) - mean(B) < {COOL_BELOW}; B: > {WARM_ABOVE} (crops of 15-50% of the shorter edge)"}
     return _write_standin(root, (train_a, train_b, test_a, test_b), record)
@@ -156,10 +157,11 @@ class UnpairedData:
 
 
 def unpaired_data(name: str, train_count: int, test_count: int, size: int, seed: int = 0,
-                  root: str | Path | None = None, standin_size: int | None = None) -> UnpairedData:
+                  root: str | Path | None = None, standin_size: int | None = None,
+                  library: bool = False) -> UnpairedData:
     """The real ``name`` set (``apple2orange`` or ``horse2zebra``) if ``<data>/<name>/trainA`` holds images
     (the first ``train_count`` / ``test_count`` files of each split), else its stand-in (built on first use in
-    ``<data>/standins/<kind>_<px>px_<train>_<test>_s<seed>``), both read by :func:`load_unpaired_folder`."""
+    ``<data>/standins/<kind>_<px>px_<train>_<test>_s<seed>``), both read by :func:`gancore.data.folders.load_image_folder`."""
     if name not in BOOK_COUNTS:
         raise ValueError(f"Unknown set {name!r}; expected one of {sorted(BOOK_COUNTS)}")
     data_root = Path(root) if root is not None else paths.data_dir()
@@ -172,13 +174,17 @@ def unpaired_data(name: str, train_count: int, test_count: int, size: int, seed:
         return UnpairedData(train_a, train_b, test_a, test_b, source, False, real)
     if name == "apple2orange":
         px = standin_size or max(size, 64)
-        folder = data_root / "standins" / f"warm_cool_{px}px_{train_count}_{test_count}_s{seed}"
+        from gancore.data.standins import describe_split, library_files
+
+        library = library and bool(library_files(data_root))
+        folder = (data_root / "standins"
+                  / f"warm_cool_{px}px_{train_count}_{test_count}_s{seed}{'_library' if library else ''}")
         if not (folder / STANDIN_MARKER).is_file():
-            build_warm_cool_standin(folder, train_count, test_count, px, seed)
+            build_warm_cool_standin(folder, train_count, test_count, px, seed, library=library)
         info = json.loads((folder / STANDIN_MARKER).read_text())
-        what = (f"A = cool crops (mean R - mean B < {COOL_BELOW:g}), B = warm crops (> {WARM_ABOVE:g}) of real photos "
-                f"shipped with scikit-image / matplotlib (train photos: {', '.join(info['train_photos'])}; test "
-                f"photo(s): {', '.join(info['test_photos'])}, held out whole). Not apples and oranges.")
+        what = (f"A = cool crops (mean R - mean B < {COOL_BELOW:g}), B = warm crops (> {WARM_ABOVE:g}) of real "
+                f"photos: {describe_split(info['train_photos'], info['test_photos'])} (held out whole). Not apples "
+                "and oranges.")
     else:
         px = 28
         folder = data_root / "standins" / f"sneaker_boot_{train_count}_{test_count}_s{seed}"

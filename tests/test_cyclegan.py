@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import keras
 import numpy as np
 import pytest
@@ -257,6 +259,27 @@ def test_warm_cool_standin_layout_and_rule(tmp_path):
     test_photos = set(per_photo["test"]["A"]) | set(per_photo["test"]["B"])
     train_photos = set(per_photo["train"]["A"]) | set(per_photo["train"]["B"])
     assert test_photos == set(unpaired.WARM_COOL_TEST_PHOTOS) and not test_photos & train_photos
+
+
+def test_warm_cool_standin_without_library_files_uses_the_bundled_photos(tmp_path):
+    data = unpaired.unpaired_data("apple2orange", 8, 4, 16, seed=0, root=tmp_path, standin_size=32, library=True)
+    assert data.info["library"] is False and not data.folder.name.endswith("_library")
+    assert all("-" not in name for name in data.info["train_photos"])
+
+
+def test_warm_cool_standin_with_the_photo_library(tmp_path):
+    from gancore.data.standins import library_files
+
+    if not library_files():
+        pytest.skip("the Debian photo library is not in the data folder (make data)")
+    folder = unpaired.build_warm_cool_standin(tmp_path / "lib", 40, 4, size=32, seed=0, library=True)
+    info = json.loads((folder / unpaired.STANDIN_MARKER).read_text())
+    library_names = set(library_files())
+    used = set(info["per_photo"]["train"]["A"]) | set(info["per_photo"]["train"]["B"])
+    assert info["library"] is True and used & library_names  # library photos give training crops
+    assert set(info["test_photos"]) == set(unpaired.WARM_COOL_TEST_PHOTOS)
+    assert not set(info["per_photo"]["train"]["A"]) & set(unpaired.WARM_COOL_TEST_PHOTOS)
+    assert len(folders.image_files(folder / "testA")) == 4
 
 
 def test_real_layout_is_preferred_over_the_standin(tmp_path):
