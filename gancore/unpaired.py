@@ -2,20 +2,24 @@
 
 The CycleGAN archives (``apple2orange.zip``, ``horse2zebra.zip``) unpack to ``<name>/trainA``, ``trainB``,
 ``testA``, ``testB`` of 256x256 JPEGs. Put them in ``data/<name>/`` (``$GANCORE_DATA`` honoured) and
-:func:`unpaired_data` reads them with :func:`gancore.data.folders.load_image_folder`. They cannot be fetched here, so otherwise it
-writes a stand-in **in the same layout** (PNG files) and reads it with the same loader:
+:func:`unpaired_data` reads them with :func:`gancore.data.folders.load_image_folder`. They cannot be fetched
+here, so otherwise it writes a stand-in **in the same layout** (PNG files) and reads it with the same loader:
 
-- ``warm_cool`` (for apple2orange): square crops of the bundled real photos (:mod:`gancore.data.standins`; with ``library`` the Debian photo packages too),
+- ``warm_cool`` (for apple2orange): square crops of the bundled real photos (:mod:`gancore.data.standins`;
+  with ``library`` the Debian photo packages too),
   sorted by colour temperature, mean(R) - mean(B) of the crop: A = *cool* crops (below ``COOL_BELOW``), B = *warm*
   crops (above ``WARM_ABOVE``), the in-between crops dropped. Apples -> oranges is mostly a change of colour and
   surface on the same shape; cool -> warm asks for a change of colour on the same content. Whole photos are
   held out: test crops come only from ``WARM_COOL_TEST_PHOTOS``. The Hubble deep field (black sky, neutral) is left
   out of the pool.
-- ``sneaker_boot`` (for horse2zebra): real Fashion-MNIST photos of sneakers (A, class 7) and ankle boots (B,
-  class 9), 28x28 grey copied to three channels; training images from its training split, test images from its
-  test split. Horse -> zebra changes an animal's coat and keeps its pose; sneaker -> ankle boot keeps the pose
-  (side view, toe left) and must grow or remove the shaft, a change of shape that the CycleGAN paper lists among
-  its failure cases.
+- ``striped`` (for horse2zebra, the default): real Fashion-MNIST photos of sneakers and ankle boots (classes 7
+  and 9), 28x28 grey copied to three channels; A = the shoes as they are, B = *other* shoes with zebra-like
+  stripes painted on the shoe only (:func:`paint_stripes`). Horse -> zebra repaints the coat and keeps the
+  animal's outline and pose; plain -> striped repaints the shoe and keeps its outline. Training images from
+  Fashion-MNIST's training split, test images from its test split.
+- ``sneaker_boot`` (for horse2zebra, ``standin="sneaker_boot"``): sneakers (A) and ankle boots (B); the pose is
+  kept (side view, toe left) but the shaft must grow or vanish, a change of shape that the CycleGAN paper lists
+  among its failure cases.
 """
 
 from __future__ import annotations
@@ -40,6 +44,9 @@ WARM_COOL_TEST_PHOTOS = ("grace_hopper",)
 WARM_COOL_EXCLUDED = ("hubble_deep_field",)
 COOL_BELOW, WARM_ABOVE = 15.0, 50.0  # mean(R) - mean(B) of a crop, 0-255 units
 SNEAKER, ANKLE_BOOT = 7, 9  # Fashion-MNIST class ids
+STRIPED_CLASSES = (SNEAKER, ANKLE_BOOT)
+STRIPE_PERIOD, STRIPE_MAX_TILT = (3.5, 5.0), 30.0  # pixels at 28x28; degrees from vertical
+HORSE2ZEBRA_STANDINS = ("striped", "sneaker_boot")
 
 
 def warmth(images: np.ndarray) -> np.ndarray:
@@ -120,6 +127,63 @@ def build_sneaker_boot_standin(root: str | Path, train_count: int, test_count: i
     return _write_standin(root, (train_a, train_b, test_a, test_b), record)
 
 
+def paint_stripes(images: np.ndarray, seed: int = 0, period: tuple[float, float] = STRIPE_PERIOD,
+                  max_tilt_degrees: float = STRIPE_MAX_TILT) -> np.ndarray:
+    """Zebra-like stripes painted on the object of each grey uint8 image (N, H, W) on a dark background.
+
+    Per image a random tilt from vertical (within ``max_tilt_degrees``), period (pixels, within ``period``) and
+    phase give a cosine pattern, hardened into light and dark bands; inside the object (grey above about 10,
+    softened by a 3x3 blur) light bands become at least 200 and dark bands keep 40% of the pixel, so the outline,
+    pose and size of the object are unchanged and the background is untouched."""
+    import cv2
+
+    rng = np.random.default_rng(seed)
+    images = np.asarray(images)
+    n, height, width = images.shape
+    rows, cols = np.mgrid[0:height, 0:width].astype("float32")
+    out = np.empty_like(images)
+    for i in range(n):
+        tilt = np.deg2rad(rng.uniform(-max_tilt_degrees, max_tilt_degrees))
+        wave = np.cos(2 * np.pi * (cols * np.cos(tilt) + rows * np.sin(tilt)) / rng.uniform(*period)
+                      + rng.uniform(0, 2 * np.pi))
+        light = np.clip(2 * wave + 0.5, 0.0, 1.0)
+        value = images[i].astype("float32")
+        inside = np.clip((cv2.GaussianBlur(value, (3, 3), 0) - 10.0) / 30.0, 0.0, 1.0)
+        striped = light * np.maximum(value, 200.0) + (1.0 - light) * 0.4 * value
+        out[i] = np.round(inside * striped + (1.0 - inside) * value).astype(images.dtype)
+    return out
+
+
+def build_striped_standin(root: str | Path, train_count: int, test_count: int, seed: int = 0) -> Path:
+    """Write the ``striped`` stand-in: real Fashion-MNIST shoes (sneakers and ankle boots) as 28x28 RGB PNGs, A
+    plain and B with :func:`paint_stripes`; A and B are disjoint random halves of the shoes of each split (training
+    images from its training split, test images from its test split)."""
+    from gancore.data import load_mnist
+
+    data = load_mnist("fashion_mnist")
+    rng = np.random.default_rng(seed)
+
+    def halves(x, y, count):
+        idx = rng.permutation(np.flatnonzero(np.isin(y, STRIPED_CLASSES)))
+        half = min(count, len(idx) // 2)
+        return np.sort(idx[:half]), np.sort(idx[half : 2 * half])
+
+    def rgb(images):
+        return np.repeat(images[..., None], 3, axis=-1)
+
+    train_ia, train_ib = halves(data.x_train, data.y_train, train_count)
+    test_ia, test_ib = halves(data.x_test, data.y_test, test_count)
+    splits = (rgb(data.x_train[train_ia]), rgb(paint_stripes(data.x_train[train_ib], seed)),
+              rgb(data.x_test[test_ia]), rgb(paint_stripes(data.x_test[test_ib], seed + 1)))
+    record = {"standin_for": "horse2zebra", "kind": "striped", "size": 28, "seed": seed,
+              "counts": [len(x) for x in splits], "fashion_mnist": data.source,
+              "classes": {"sneaker": SNEAKER, "ankle_boot": ANKLE_BOOT},
+              "rule": ("A: Fashion-MNIST sneakers and ankle boots as they are; B: other sneakers and ankle boots with "
+                       f"zebra-like stripes painted on the shoe (period {STRIPE_PERIOD[0]:g}-{STRIPE_PERIOD[1]:g} px, "
+                       f"tilt within {STRIPE_MAX_TILT:g} degrees of vertical); test images from its test split")}
+    return _write_standin(root, splits, record)
+
+
 def _write_standin(root: str | Path, splits, record: dict) -> Path:
     """Write the four splits and the marker into a temporary sibling folder, then move it into place."""
     root = Path(root)
@@ -158,10 +222,12 @@ class UnpairedData:
 
 def unpaired_data(name: str, train_count: int, test_count: int, size: int, seed: int = 0,
                   root: str | Path | None = None, standin_size: int | None = None,
-                  library: bool = False) -> UnpairedData:
+                  library: bool = False, standin: str = "striped") -> UnpairedData:
     """The real ``name`` set (``apple2orange`` or ``horse2zebra``) if ``<data>/<name>/trainA`` holds images
     (the first ``train_count`` / ``test_count`` files of each split), else its stand-in (built on first use in
-    ``<data>/standins/<kind>_<px>px_<train>_<test>_s<seed>``), both read by :func:`gancore.data.folders.load_image_folder`."""
+    ``<data>/standins/<kind>_<px>px_<train>_<test>_s<seed>``), both read by
+    :func:`gancore.data.folders.load_image_folder`. ``library`` (apple2orange) adds the Debian photos to its training
+    photos; ``standin`` (horse2zebra) is ``"striped"`` or ``"sneaker_boot"``."""
     if name not in BOOK_COUNTS:
         raise ValueError(f"Unknown set {name!r}; expected one of {sorted(BOOK_COUNTS)}")
     data_root = Path(root) if root is not None else paths.data_dir()
@@ -186,13 +252,21 @@ def unpaired_data(name: str, train_count: int, test_count: int, size: int, seed:
                 f"photos: {describe_split(info['train_photos'], info['test_photos'])} (held out whole). Not apples "
                 "and oranges.")
     else:
+        if standin not in HORSE2ZEBRA_STANDINS:
+            raise ValueError(f"Unknown horse2zebra stand-in {standin!r}; expected one of {HORSE2ZEBRA_STANDINS}")
         px = 28
-        folder = data_root / "standins" / f"sneaker_boot_{train_count}_{test_count}_s{seed}"
+        folder = data_root / "standins" / f"{standin}_{train_count}_{test_count}_s{seed}"
         if not (folder / STANDIN_MARKER).is_file():
-            build_sneaker_boot_standin(folder, train_count, test_count, seed)
+            build = build_striped_standin if standin == "striped" else build_sneaker_boot_standin
+            build(folder, train_count, test_count, seed)
         info = json.loads((folder / STANDIN_MARKER).read_text())
-        what = ("A = Fashion-MNIST sneakers, B = Fashion-MNIST ankle boots (real 28x28 grey product photos, copied to "
-                "3 channels; test images from its test split). Not horses and zebras.")
+        if standin == "striped":
+            what = ("A = Fashion-MNIST sneakers and ankle boots, B = other sneakers and ankle boots with zebra-like "
+                    "stripes painted on the shoe (real 28x28 grey product photos, copied to 3 channels; test images "
+                    "from its test split). Not horses and zebras.")
+        else:
+            what = ("A = Fashion-MNIST sneakers, B = Fashion-MNIST ankle boots (real 28x28 grey product photos, "
+                    "copied to 3 channels; test images from its test split). Not horses and zebras.")
     arrays = [load_image_folder(folder / s, size) for s in SPLITS]
     source = (f"STAND-IN for {name}: {len(arrays[0])} / {len(arrays[1])} training and {len(arrays[2])} / "
               f"{len(arrays[3])} test PNGs ({px}x{px}, read at {size}x{size}) in {folder}. {what} "
