@@ -199,6 +199,25 @@ def test_train_step_totals_match_the_pure_loss_and_unpaired_is_logged():
     assert out.shape == a.shape and np.all(np.abs(out) <= 1)
 
 
+def test_weight_average_of_the_generators_by_hand():
+    with pytest.raises(ValueError, match="ema_decay"):
+        _tiny(ema_decay=1.0)
+    model = _tiny(ema_decay=0.75)
+    start = [w.numpy() for w in model.generator_ab.weights]
+    a, b = _unpaired(2)
+    model.train_step((tf.constant(a), tf.constant(b)))
+    moved = [w.numpy() for w in model.generator_ab.weights]
+    # one step: average = 0.75 x the initial weights + 0.25 x the updated ones
+    for avg, w0, w1 in zip(model.generator_ab_ema.weights, start, moved, strict=True):
+        np.testing.assert_allclose(avg.numpy(), 0.75 * w0 + 0.25 * w1, rtol=1e-5, atol=1e-7)
+    assert model.inference_generators == (model.generator_ab_ema, model.generator_ba_ema)
+    np.testing.assert_allclose(model.translate_ab(a), model.generator_ab_ema(tf.constant(a), training=False),
+                               atol=1e-6)
+    assert not model.generator_ab_ema.trainable_variables  # never trained by an optimizer
+    plain = _tiny()
+    assert plain.inference_generators == (plain.generator_ab, plain.generator_ba)
+
+
 def test_cycle_loss_falls_on_a_fixed_batch():
     model = _tiny("unet", d_lr=2e-3, g_lr=2e-2)
     a, b = _unpaired()

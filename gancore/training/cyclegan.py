@@ -23,6 +23,7 @@ import tensorflow as tf
 
 from gancore import losses as gan_losses
 from gancore.training.distribute import compile_two_optimizers, scale_loss
+from gancore.training.weight_average import averaged_copy, update_average
 
 # E3 apples <-> oranges: loss_weights=[1, 1, 10, 10, 3, 3]; E4 horses <-> zebras: [1, 1, 10, 10, 5, 5]
 BOOK_ADVERSARIAL_WEIGHT = 1.0
@@ -174,6 +175,11 @@ class CycleGAN(keras.Model):
        discriminators called in inference mode (the book's frozen D inside the combined model). Terms with
        weight 0 are not computed (identity costs two extra generator passes).
 
+    With ``ema_decay`` the trainer also keeps an exponential moving average of each generator's weights
+    (:mod:`gancore.training.weight_average`), updated after every generator update; :meth:`translate_ab`,
+    :meth:`translate_ba` and :attr:`inference_generators` then use the averaged generators, which damps the
+    step-to-step swings of adversarial training (not in the book or the paper).
+
     Logged: ``d_loss`` (D_A + D_B), ``g_loss`` (the weighted total), ``adv``, ``cycle``, ``identity`` (unweighted,
     summed over both directions) and ``unpaired`` when its weight is > 0.
     """
@@ -181,7 +187,8 @@ class CycleGAN(keras.Model):
     def __init__(self, generator_ab: keras.Model, generator_ba: keras.Model, discriminator_a: keras.Model,
                  discriminator_b: keras.Model, *, adversarial_weight: float = BOOK_ADVERSARIAL_WEIGHT,
                  cycle_weight: float = BOOK_CYCLE_WEIGHT, identity_weight: float = BOOK_IDENTITY_WEIGHT_E3,
-                 unpaired_l1_weight: float = 0.0, pool_size: int = 0, pool_seed: int = 0, **kwargs):
+                 unpaired_l1_weight: float = 0.0, pool_size: int = 0, pool_seed: int = 0,
+                 ema_decay: float | None = None, **kwargs):
         super().__init__(**kwargs)
         self.generator_ab = generator_ab
         self.generator_ba = generator_ba
@@ -196,6 +203,11 @@ class CycleGAN(keras.Model):
         self.pool_a = ImagePool(self.pool_size, tuple(generator_ba.output_shape[1:]), seed=pool_seed, name="pool_a")
         self.pool_b = ImagePool(self.pool_size, tuple(generator_ab.output_shape[1:]), seed=pool_seed + 1,
                                 name="pool_b")
+        if ema_decay is not None and not 0.0 <= float(ema_decay) < 1.0:
+            raise ValueError(f"ema_decay must be in [0, 1), got {ema_decay}")
+        self.ema_decay = None if ema_decay is None else float(ema_decay)
+        self.generator_ab_ema = averaged_copy(generator_ab) if self.ema_decay is not None else None
+        self.generator_ba_ema = averaged_copy(generator_ba) if self.ema_decay is not None else None
         names = ["d_loss", "g_loss", "adv", "cycle", "identity"] + (["unpaired"] if self.unpaired_l1_weight else [])
         self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
 
@@ -260,6 +272,9 @@ class CycleGAN(keras.Model):
             scaled = self.g_optimizer.scale_loss(scale_loss(parts["total"]))
         g_vars = self.generator_variables
         self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, g_vars), g_vars))
+        if self.ema_decay is not None:
+            update_average(self.generator_ab_ema, self.generator_ab, self.ema_decay)
+            update_average(self.generator_ba_ema, self.generator_ba, self.ema_decay)
 
         values = {"d_loss": d_loss, "g_loss": parts["total"], "adv": parts["adv"], "cycle": parts["cycle"],
                   "identity": parts["identity"], "unpaired": parts["unpaired"]}
@@ -268,13 +283,20 @@ class CycleGAN(keras.Model):
         return {name: tracker.result() for name, tracker in self.trackers.items()}
 
     # --- inference helpers -------------------------------------------------------------------------------------
+    @property
+    def inference_generators(self) -> tuple[keras.Model, keras.Model]:
+        """(G_AB, G_BA) used for translation: the weight averages with ``ema_decay``, else the trained networks."""
+        if self.ema_decay is not None:
+            return self.generator_ab_ema, self.generator_ba_ema
+        return self.generator_ab, self.generator_ba
+
     def translate_ab(self, images, batch_size: int = 32) -> np.ndarray:
-        """G_AB in inference mode over ``images`` (N, S, S, 3) in [-1, 1], in batches."""
-        return translate(self.generator_ab, images, batch_size)
+        """G_AB (its weight average with ``ema_decay``) in inference mode over ``images`` in [-1, 1], in batches."""
+        return translate(self.inference_generators[0], images, batch_size)
 
     def translate_ba(self, images, batch_size: int = 32) -> np.ndarray:
-        """G_BA in inference mode over ``images`` (N, S, S, 3) in [-1, 1], in batches."""
-        return translate(self.generator_ba, images, batch_size)
+        """G_BA (its weight average with ``ema_decay``) in inference mode over ``images`` in [-1, 1], in batches."""
+        return translate(self.inference_generators[1], images, batch_size)
 
 
 def translate(generator: keras.Model, images, batch_size: int = 32) -> np.ndarray:
