@@ -133,8 +133,9 @@ def paint_stripes(images: np.ndarray, seed: int = 0, period: tuple[float, float]
 
     Per image a random tilt from vertical (within ``max_tilt_degrees``), period (pixels, within ``period``) and
     phase give a cosine pattern, hardened into light and dark bands; inside the object (grey above about 10,
-    softened by a 3x3 blur) light bands become at least 200 and dark bands keep 40% of the pixel, so the outline,
-    pose and size of the object are unchanged and the background is untouched."""
+    softened by a 3x3 blur) light bands become at least 200 and dark bands keep 40% of the pixel, so the pose and
+    size of the object are unchanged; the blur lets light bands reach one pixel past the outline, and the background
+    farther away is untouched."""
     import cv2
 
     rng = np.random.default_rng(seed)

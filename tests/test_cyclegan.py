@@ -301,6 +301,40 @@ def test_warm_cool_standin_with_the_photo_library(tmp_path):
     assert len(folders.image_files(folder / "testA")) == 4
 
 
+def test_paint_stripes_by_hand():
+    image = np.zeros((1, 28, 28), np.uint8)
+    image[0, 6:22, 4:24] = 150  # a flat grey "shoe" on black
+    striped = unpaired.paint_stripes(image, seed=0)
+    assert striped.shape == image.shape and striped.dtype == np.uint8
+    far = np.ones((28, 28), bool)
+    far[5:23, 3:25] = False  # more than one pixel away from the object
+    assert np.all(striped[0][far] == 0)  # background untouched
+    core = striped[0, 8:20, 6:22]  # well inside: light bands max(150, 200) = 200, dark bands 0.4 x 150 = 60
+    assert core.min() >= 60 and core.max() <= 200
+    assert (core <= 70).mean() > 0.2 and (core >= 190).mean() > 0.2  # both kinds of band are there
+    np.testing.assert_array_equal(unpaired.paint_stripes(image, seed=0), striped)  # seeded
+    assert not np.array_equal(unpaired.paint_stripes(image, seed=1), striped)
+
+
+def test_striped_standin_layout(tmp_path):
+    from gancore import paths
+
+    if not (paths.data_dir() / "fashion_mnist" / "t10k-labels-idx1-ubyte").is_file():
+        pytest.skip("Fashion-MNIST not fetched; run `python data_scripts/fetch_data.py fashion_mnist`")
+    data = unpaired.unpaired_data("horse2zebra", 20, 6, 28, seed=0, root=tmp_path)
+    assert data.standin and data.info["kind"] == "striped" and "striped" in data.folder.name
+    assert [len(x) for x in (data.train_a, data.train_b, data.test_a, data.test_b)] == [20, 20, 6, 6]
+    assert data.train_a.shape[1:] == (28, 28, 3)
+    # B carries the stripes: far more strong horizontal changes than A
+    def stripes(x):
+        return np.mean(np.abs(np.diff(x[..., 0].astype(int), axis=2)) > 80)
+    assert stripes(data.train_b) > 2 * stripes(data.train_a)
+    other = unpaired.unpaired_data("horse2zebra", 20, 6, 28, seed=0, root=tmp_path, standin="sneaker_boot")
+    assert other.info["kind"] == "sneaker_boot" and other.folder != data.folder
+    with pytest.raises(ValueError, match="stand-in"):
+        unpaired.unpaired_data("horse2zebra", 20, 6, 28, root=tmp_path, standin="zebra")
+
+
 def test_real_layout_is_preferred_over_the_standin(tmp_path):
     from PIL import Image
 
