@@ -197,3 +197,20 @@ def test_pixel_loss_space_takes_l1_on_images():
     logs = model.train_step((photo, target, cart, cart))
     np.testing.assert_allclose(float(logs["g_content"]), float(tf.reduce_mean(tf.abs(out - target))), rtol=1e-4)
     np.testing.assert_allclose(float(logs["g_style"]), float(tf.reduce_mean(tf.abs(out))), rtol=1e-4)
+
+
+def test_vgg_weights_file_on_disk_is_used_and_named(tmp_path, monkeypatch):
+    """A VGG19 weights file on disk ($GANCORE_VGG19_WEIGHTS) replaces the substitute: loaded weights, the
+    ImageNet preprocessing on, and the file named in the description. The file here holds seeded random weights
+    in Keras' format, standing in for the ImageNet file that cannot be downloaded here."""
+    keras.utils.set_random_seed(3)
+    saved = keras.applications.VGG19(include_top=False, weights=None, input_shape=(32, 32, 3))
+    path = tmp_path / "vgg19_notop.weights.h5"
+    saved.save_weights(path)
+    monkeypatch.setenv("GANCORE_VGG19_WEIGHTS", str(path))
+    assert find_vgg19_weights() == path
+    feats = vgg19_features(32, layer="block2_conv2", weights="auto")
+    assert feats.pretrained and feats.preprocess and str(path) in feats.description
+    np.testing.assert_array_equal(feats.model.get_layer("block2_conv2").kernel.numpy(),
+                                  saved.get_layer("block2_conv2").kernel.numpy())
+    assert not feats.model.trainable_weights

@@ -252,3 +252,19 @@ def test_bicubic_skip_starts_at_bicubic_and_adds_no_weights():
     bicubic = keras.ops.convert_to_numpy(keras.ops.image.resize(low, (32, 32), interpolation="bicubic"))
     np.testing.assert_allclose(keras.ops.convert_to_numpy(wrapped(low)), bicubic, atol=1e-6)
     assert np.abs(bicubic).max() > 0.5  # a real image went through, not zeros
+
+
+def test_vgg_weights_file_on_disk_is_used_and_named(tmp_path, monkeypatch):
+    """With a VGG19 weights file on disk ($GANCORE_VGG19_WEIGHTS; here seeded random weights in Keras' format, as
+    the ImageNet file cannot be downloaded here) the content extractor loads it and says so."""
+    keras.utils.set_random_seed(4)
+    saved = keras.applications.VGG19(include_top=False, weights=None, input_shape=(32, 32, 3))
+    path = tmp_path / "vgg19_notop.weights.h5"
+    saved.save_weights(path)
+    monkeypatch.setenv("GANCORE_VGG19_WEIGHTS", str(path))
+    ext = training.vgg19_content_extractor("block2_conv2")
+    assert ext.kind == "imagenet" and str(path) in ext.description
+    x = np.random.default_rng(0).uniform(-1, 1, (1, 32, 32, 3)).astype("float32")
+    reference = keras.Model(saved.input, saved.get_layer("block2_conv2").output)
+    expected = reference(keras.applications.vgg19.preprocess_input((x + 1.0) * 127.5))
+    np.testing.assert_allclose(np.asarray(ext.model(x)), np.asarray(expected), rtol=1e-4, atol=1e-3)
