@@ -46,7 +46,6 @@ COOL_BELOW, WARM_ABOVE = 15.0, 50.0  # mean(R) - mean(B) of a crop, 0-255 units
 SNEAKER, ANKLE_BOOT = 7, 9  # Fashion-MNIST class ids
 STRIPED_CLASSES = (SNEAKER, ANKLE_BOOT)
 STRIPE_PERIOD, STRIPE_MAX_TILT = (3.5, 5.0), 30.0  # pixels at 28x28; degrees from vertical
-HORSE2ZEBRA_STANDINS = ("striped", "sneaker_boot")
 
 
 def warmth(images: np.ndarray) -> np.ndarray:
@@ -85,13 +84,13 @@ def _sorted_crops(pool: dict, count_a: int, count_b: int, size: int, seed: int) 
 
 
 def build_warm_cool_standin(root: str | Path, train_count: int, test_count: int, size: int = 64,
-                            seed: int = 0, library: bool = False) -> Path:
+                            seed: int = 0, library: bool = False, data_root: str | Path | None = None) -> Path:
     """Write the ``warm_cool`` stand-in (``train_count`` / ``test_count`` images per domain) under ``root``; with
-    ``library`` the Debian photos on this machine (:func:`gancore.data.standins.photo_library`) join the training
+    ``library`` the Debian photos in ``data_root`` (:func:`gancore.data.standins.photo_library`) join the training
     photos (the test photos stay ``WARM_COOL_TEST_PHOTOS``)."""
     from gancore.data.standins import split_photo_pool
 
-    train_pool, test_pool = split_photo_pool(WARM_COOL_TEST_PHOTOS, library=library)
+    train_pool, test_pool = split_photo_pool(WARM_COOL_TEST_PHOTOS, library=library, root=data_root)
     train_pool = {k: v for k, v in train_pool.items() if k not in WARM_COOL_EXCLUDED}
     train_a, train_b, train_origins = _sorted_crops(train_pool, train_count, train_count, size, seed)
     test_a, test_b, test_origins = _sorted_crops(test_pool, test_count, test_count, size, seed + 1)
@@ -114,7 +113,7 @@ def build_sneaker_boot_standin(root: str | Path, train_count: int, test_count: i
     def pick(x, y, label, count):
         idx = np.flatnonzero(y == label)
         chosen = np.sort(rng.choice(idx, size=min(count, len(idx)), replace=False))
-        return np.repeat(x[chosen][..., None], 3, axis=-1), chosen
+        return _grey_to_rgb(x[chosen]), chosen
 
     train_a, ia = pick(data.x_train, data.y_train, SNEAKER, train_count)
     train_b, ib = pick(data.x_train, data.y_train, ANKLE_BOOT, train_count)
@@ -169,13 +168,10 @@ def build_striped_standin(root: str | Path, train_count: int, test_count: int, s
         half = min(count, len(idx) // 2)
         return np.sort(idx[:half]), np.sort(idx[half : 2 * half])
 
-    def rgb(images):
-        return np.repeat(images[..., None], 3, axis=-1)
-
     train_ia, train_ib = halves(data.x_train, data.y_train, train_count)
     test_ia, test_ib = halves(data.x_test, data.y_test, test_count)
-    splits = (rgb(data.x_train[train_ia]), rgb(paint_stripes(data.x_train[train_ib], seed)),
-              rgb(data.x_test[test_ia]), rgb(paint_stripes(data.x_test[test_ib], seed + 1)))
+    splits = (_grey_to_rgb(data.x_train[train_ia]), _grey_to_rgb(paint_stripes(data.x_train[train_ib], seed)),
+              _grey_to_rgb(data.x_test[test_ia]), _grey_to_rgb(paint_stripes(data.x_test[test_ib], seed + 1)))
     record = {"standin_for": "horse2zebra", "kind": "striped", "size": 28, "seed": seed,
               "counts": [len(x) for x in splits], "fashion_mnist": data.source,
               "classes": {"sneaker": SNEAKER, "ankle_boot": ANKLE_BOOT},
@@ -183,6 +179,23 @@ def build_striped_standin(root: str | Path, train_count: int, test_count: int, s
                        f"zebra-like stripes painted on the shoe (period {STRIPE_PERIOD[0]:g}-{STRIPE_PERIOD[1]:g} px, "
                        f"tilt within {STRIPE_MAX_TILT:g} degrees of vertical); test images from its test split")}
     return _write_standin(root, splits, record)
+
+
+def _grey_to_rgb(images: np.ndarray) -> np.ndarray:
+    """(N, H, W) grey -> (N, H, W, 3), the grey copied to each channel."""
+    return np.repeat(np.asarray(images)[..., None], 3, axis=-1)
+
+
+# horse2zebra stand-ins: kind -> (builder, what the data is)
+HORSE2ZEBRA_STANDINS = {
+    "striped": (build_striped_standin,
+                "A = Fashion-MNIST sneakers and ankle boots, B = other sneakers and ankle boots with zebra-like "
+                "stripes painted on the shoe (real 28x28 grey product photos, copied to 3 channels; test images from "
+                "its test split). Not horses and zebras."),
+    "sneaker_boot": (build_sneaker_boot_standin,
+                     "A = Fashion-MNIST sneakers, B = Fashion-MNIST ankle boots (real 28x28 grey product photos, "
+                     "copied to 3 channels; test images from its test split). Not horses and zebras."),
+}
 
 
 def _write_standin(root: str | Path, splits, record: dict) -> Path:
@@ -247,27 +260,21 @@ def unpaired_data(name: str, train_count: int, test_count: int, size: int, seed:
         folder = (data_root / "standins"
                   / f"warm_cool_{px}px_{train_count}_{test_count}_s{seed}{'_library' if library else ''}")
         if not (folder / STANDIN_MARKER).is_file():
-            build_warm_cool_standin(folder, train_count, test_count, px, seed, library=library)
+            build_warm_cool_standin(folder, train_count, test_count, px, seed, library=library, data_root=data_root)
         info = json.loads((folder / STANDIN_MARKER).read_text())
         what = (f"A = cool crops (mean R - mean B < {COOL_BELOW:g}), B = warm crops (> {WARM_ABOVE:g}) of real "
                 f"photos: {describe_split(info['train_photos'], info['test_photos'])} (held out whole). Not apples "
                 "and oranges.")
     else:
         if standin not in HORSE2ZEBRA_STANDINS:
-            raise ValueError(f"Unknown horse2zebra stand-in {standin!r}; expected one of {HORSE2ZEBRA_STANDINS}")
+            raise ValueError(f"Unknown horse2zebra stand-in {standin!r}; "
+                             f"expected one of {sorted(HORSE2ZEBRA_STANDINS)}")
+        build, what = HORSE2ZEBRA_STANDINS[standin]
         px = 28
         folder = data_root / "standins" / f"{standin}_{train_count}_{test_count}_s{seed}"
         if not (folder / STANDIN_MARKER).is_file():
-            build = build_striped_standin if standin == "striped" else build_sneaker_boot_standin
             build(folder, train_count, test_count, seed)
         info = json.loads((folder / STANDIN_MARKER).read_text())
-        if standin == "striped":
-            what = ("A = Fashion-MNIST sneakers and ankle boots, B = other sneakers and ankle boots with zebra-like "
-                    "stripes painted on the shoe (real 28x28 grey product photos, copied to 3 channels; test images "
-                    "from its test split). Not horses and zebras.")
-        else:
-            what = ("A = Fashion-MNIST sneakers, B = Fashion-MNIST ankle boots (real 28x28 grey product photos, "
-                    "copied to 3 channels; test images from its test split). Not horses and zebras.")
     arrays = [load_image_folder(folder / s, size) for s in SPLITS]
     source = (f"STAND-IN for {name}: {len(arrays[0])} / {len(arrays[1])} training and {len(arrays[2])} / "
               f"{len(arrays[3])} test PNGs ({px}x{px}, read at {size}x{size}) in {folder}. {what} "

@@ -103,13 +103,14 @@ def photo_names(library: bool = True) -> list[str]:
     return sorted([*PHOTO_POOL, *(library_files() if library else ())])
 
 
-def split_photo_pool(test_photos, library: bool = True) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
+def split_photo_pool(test_photos, library: bool = True,
+                     root: str | Path | None = None) -> tuple[dict[str, np.ndarray], dict[str, np.ndarray]]:
     """The photo pool split into (training photos, held-out ``test_photos``), so test crops come from whole
     photos a network never saw; an unknown name is an error that lists the pool. With ``library`` the Debian
-    photos (:func:`photo_library`) on this machine join the pool."""
+    photos (:func:`photo_library`) in the data folder ``root`` (default: the course's) join the pool."""
     pool = photo_pool()
     if library:
-        pool.update(photo_library())
+        pool.update(photo_library(root=root))
     unknown = set(test_photos) - set(pool)
     if unknown:
         raise ValueError(f"Unknown test photos {sorted(unknown)}; the pool has {sorted(pool)}")
