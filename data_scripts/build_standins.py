@@ -2,7 +2,7 @@
 
     python data_scripts/build_standins.py                 # both: real set if present/downloadable, else stand-in
     python data_scripts/build_standins.py celeba --rebuild  # rebuild the CelebA stand-in
-    python data_scripts/build_standins.py --download        # try the Kaggle CLI first (needs an API token)
+    python data_scripts/build_standins.py --download        # fetch the real sets first (see fetch_data.py)
 
 See data_scripts/README.md and gancore/data/standins.py for what the stand-ins contain.
 """
@@ -19,7 +19,8 @@ from gancore.data import faces, standins
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", help=f"any of {sorted(faces.KAGGLE)} (default: all)")
-    parser.add_argument("--download", action="store_true", help="try `kaggle datasets download` for missing real sets")
+    parser.add_argument("--download", action="store_true",
+                        help="fetch missing real sets first (gancore.data.archives: Drive / Kaggle)")
     parser.add_argument("--rebuild", action="store_true", help="delete and rebuild the stand-ins")
     args = parser.parse_args(argv)
     for name in args.names or sorted(faces.KAGGLE):

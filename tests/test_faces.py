@@ -96,7 +96,8 @@ def test_manual_instructions_name_the_kaggle_slug_and_folder(tmp_path, monkeypat
     monkeypatch.setenv("HOME", str(tmp_path))
     text = faces.manual_instructions("anime_faces")
     assert "splcher/animefacedataset" in text and str(tmp_path / "anime_faces") in text
-    assert faces.kaggle_download("anime_faces") is False
+    monkeypatch.setenv("PATH", str(tmp_path))  # no kaggle command
+    assert faces.download_real("anime_faces") is False
     assert not (tmp_path / "anime_faces").exists()
 
 

@@ -6,6 +6,7 @@ import gzip
 import hashlib
 import json
 import os
+import shutil
 import zlib
 from pathlib import Path
 from typing import BinaryIO
@@ -37,6 +38,38 @@ def file_sha256(path: Path) -> str:
 def part_path(target: Path) -> Path:
     """The temporary name a file is written under before it is verified: ``.<name>.part-<pid>`` beside it."""
     return target.with_name(f".{target.name}.part-{os.getpid()}")
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists but belongs to someone else, or cannot tell: leave its files alone
+    return True
+
+
+def remove_stale_parts(folder: Path) -> list[Path]:
+    """Delete ``.<name>.part-<pid>`` files and folders in ``folder`` (and one level below) whose process is gone.
+
+    They are what a download or stand-in build killed with ``kill -9`` leaves behind; a live process's files
+    are kept. Returns what was removed.
+    """
+    removed = []
+    if not folder.is_dir():
+        return removed
+    candidates = list(folder.glob(".*.part-*")) + list(folder.glob("*/.*.part-*"))
+    for path in candidates:
+        pid = path.name.rsplit(".part-", 1)[1]
+        if not pid.isdigit() or int(pid) == os.getpid() or _pid_alive(int(pid)):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
 
 
 def is_gzip_file(path: Path) -> bool:

@@ -40,7 +40,8 @@ class PermanentHTTPError(OSError):
     """An HTTP answer like 404 that a retry will not change."""
 
 
-def _unreachable(err: urllib.error.URLError) -> bool:
+def unreachable(err: urllib.error.URLError) -> bool:
+    """True when a URLError means the host cannot be resolved or connected to."""
     reason = err.reason
     return isinstance(reason, (socket.gaierror, ConnectionRefusedError, TimeoutError)) or (
         isinstance(reason, OSError) and reason.errno in (101, 113))  # ENETUNREACH, EHOSTUNREACH
@@ -83,7 +84,7 @@ def download_file(url: str, target: Path, expected_sha256: str, retry: RetryPoli
                 raise PermanentHTTPError(f"HTTP {err.code} {err.reason}") from err
             last = err
         except urllib.error.URLError as err:
-            if _unreachable(err):
+            if unreachable(err):
                 raise MirrorUnreachable(f"cannot reach host ({err.reason})") from err
             last = err
         except (TransferError, CorruptDataError, http.client.HTTPException, OSError) as err:

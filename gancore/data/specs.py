@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 
+IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".gif", ".bmp")  # what image folders are read for
 IDX_FILES = ("train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")
 
 
@@ -36,6 +37,7 @@ class DatasetSpec:
     title: str = ""
     info_url: str = ""
     expected_shapes: dict[str, tuple[int, ...]] = field(default_factory=dict)
+    terms: str = ""
 
     def mirror_urls(self) -> tuple[str, ...]:
         """Mirrors to use: ``$GANCORE_MIRROR_<NAME>`` (comma-separated base URLs), else :attr:`mirrors` or MIRRORS."""
@@ -60,6 +62,7 @@ DATASETS: dict[str, DatasetSpec] = {
         name="mnist",
         title="MNIST handwritten digits",
         info_url="http://yann.lecun.com/exdb/mnist/",
+        terms="Yann LeCun and Corinna Cortes; CC BY-SA 3.0",
         files={
             "train-images-idx3-ubyte": "ba891046e6505d7aadcbbe25680a0738ad16aec93bde7f9b65e87a2fc25776db",
             "train-labels-idx1-ubyte": "65a50cbbf4e906d70832878ad85ccda5333a97f0f4c3dd2ef09a8a9eef7101c5",
@@ -74,6 +77,7 @@ DATASETS: dict[str, DatasetSpec] = {
         name="fashion_mnist",
         title="Fashion-MNIST (Zalando article images)",
         info_url="https://github.com/zalandoresearch/fashion-mnist",
+        terms="Zalando Research; MIT licence",
         files={
             "train-images-idx3-ubyte": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
             "train-labels-idx1-ubyte": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
@@ -87,6 +91,7 @@ DATASETS: dict[str, DatasetSpec] = {
         name="noto_emoji",
         title="Noto Color Emoji font (drawn faces for the anime stand-in; SIL Open Font License)",
         info_url="https://github.com/googlefonts/noto-emoji",
+        terms="SIL Open Font License 1.1",
         files={"NotoColorEmoji.ttf": "e5899ed38b8ed83e08bd3ac5de09791e9d19d288333a796de1d35ad17396f1ec"},
         mirrors=(),  # upstream serves no .gz; the Debian package is the source
         packages=(PackageSource("deb", "fonts-noto-color-emoji", "usr/share/fonts/truetype/noto"),),
@@ -147,7 +152,8 @@ PHOTO_FILES: dict[str, dict[str, str]] = {
 for _name, (_package, _folder, _terms) in PHOTO_PACKAGES.items():
     DATASETS[_name] = DatasetSpec(name=_name, title=f"real photos from the Debian package {_package} ({_terms})",
                                   info_url=f"https://packages.debian.org/bookworm/{_package}",
-                                  files=PHOTO_FILES[_name], mirrors=(),  # the Debian package is the source
+                                  files=PHOTO_FILES[_name], terms=_terms,
+                                  mirrors=(),  # the Debian package is the source
                                   packages=(PackageSource("deb", _package, _folder),))
 
 

@@ -139,7 +139,8 @@ def resize(image: np.ndarray, size: int) -> np.ndarray:
     import cv2
 
     shrink = image.shape[0] >= size and image.shape[1] >= size
-    return cv2.resize(np.ascontiguousarray(image), (size, size), interpolation=cv2.INTER_AREA if shrink else cv2.INTER_CUBIC)
+    interpolation = cv2.INTER_AREA if shrink else cv2.INTER_CUBIC
+    return cv2.resize(np.ascontiguousarray(image), (size, size), interpolation=interpolation)
 
 
 def random_crops(pool: dict[str, np.ndarray], count: int, size: int, seed: int,
