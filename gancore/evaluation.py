@@ -16,10 +16,12 @@ from pathlib import Path
 import numpy as np
 
 from gancore import metrics, paths
+from gancore.models import pretrained
+from gancore.models.pretrained import keras_cache_dir
 
 GENERATOR_FILE = "generator.keras"
 GENERATOR_RECORD = "generator.json"
-INCEPTION_NOTOP_FILE = "inception_v3_weights_tf_dim_ordering_tf_kernels_notop.h5"
+INCEPTION_NOTOP_FILE = pretrained.IMAGENET_NOTOP["inception_v3"][0]
 
 
 # --- generators saved by the chapters ---
@@ -185,23 +187,18 @@ def noisy_copies(images: np.ndarray, distinct: int, count: int, noise: float, se
 
 # --- Inception features, only when ImageNet weights are present (they cannot be downloaded offline) ---
 
-def keras_cache_dir() -> Path:
-    """Where Keras keeps downloaded weights: ``$KERAS_HOME/models`` or ``~/.keras/models``."""
-    return Path(os.environ.get("KERAS_HOME", Path.home() / ".keras")) / "models"
-
-
-def inception_weights_path() -> Path | None:
-    """The no-top InceptionV3 ImageNet weights file if it is already on disk, else None (nothing is fetched)."""
-    path = keras_cache_dir() / INCEPTION_NOTOP_FILE
-    return path if path.is_file() else None
+def inception_weights_path(download: bool = True) -> Path | None:
+    """The no-top InceptionV3 ImageNet weights: on disk ($GANCORE_INCEPTION_WEIGHTS, the Keras cache) or from Keras'
+    hash-checked download; None when neither works (offline)."""
+    return pretrained.imagenet_weights("inception_v3", download=download)
 
 
 def inception_features(images01: np.ndarray, weights: str | Path | None = "cached", batch_size: int = 50,
                        size: int = 299) -> np.ndarray:
     """2048-d pool features of InceptionV3 (the FID network) for images in [0, 1], grey or RGB.
 
-    ``weights="cached"`` uses the ImageNet file from the Keras cache and raises FileNotFoundError with the
-    file name if it is absent; ``weights=None`` builds the same network with random weights (tests only:
+    ``weights="cached"`` uses the ImageNet file (on disk or downloaded by Keras) and raises FileNotFoundError with
+    the file name if it cannot be had; ``weights=None`` builds the same network with random weights (tests only:
     such features give a number, not an FID)."""
     import keras
     import tensorflow as tf
@@ -209,8 +206,8 @@ def inception_features(images01: np.ndarray, weights: str | Path | None = "cache
     if weights == "cached":
         weights = inception_weights_path()
         if weights is None:
-            raise FileNotFoundError(f"No InceptionV3 weights at {keras_cache_dir() / INCEPTION_NOTOP_FILE}; "
-                                    "copy the file there (Keras downloads it on a machine with internet).")
+            raise FileNotFoundError(f"No InceptionV3 weights at {keras_cache_dir() / INCEPTION_NOTOP_FILE} and no "
+                                    "download possible; copy the file there or set GANCORE_INCEPTION_WEIGHTS.")
     net = keras.applications.InceptionV3(include_top=False, pooling="avg", weights=None,
                                          input_shape=(size, size, 3))
     if weights is not None:

@@ -9,6 +9,9 @@ import keras
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
+# Tests never reach the internet: data comes from the local cache `make data` filled, and downloads are tested
+# against loopback servers (those tests unset the variable themselves).
+os.environ.setdefault("GANCORE_OFFLINE", "1")
 SMOKE_DIR = ROOT / "_build" / "smoke"
 
 

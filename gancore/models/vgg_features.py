@@ -6,7 +6,8 @@ clearly labelled random-init substitute (no internet here, so Keras cannot downl
 
 1. an explicit ``weights_path`` or ``$GANCORE_VGG19_WEIGHTS`` (the Keras ``..._notop.h5`` file);
 2. the Keras cache, ``~/.keras/models/vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5`` (``$KERAS_HOME``);
-3. otherwise **random He-normal init** (seeded, frozen) of the same layers, optionally narrower
+3. Keras' own download of that file (hash-checked; skipped with ``GANCORE_OFFLINE=1``);
+4. otherwise **random He-normal init** (seeded, frozen) of the same layers, optionally narrower
    (``fallback_width``): a multi-scale bank of random ReLU filters. It keeps spatial structure but has no
    ImageNet semantics, so a "content loss" in its space is closer to a blurred structural L1 than to the
    perceptual loss of the papers. He init keeps the activations at the input's scale through the 12 ReLU
@@ -19,7 +20,6 @@ images unprocessed (``preprocess=False`` reproduces that).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,9 @@ import keras
 import tensorflow as tf
 from keras import layers
 
-VGG19_NOTOP_FILE = "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5"
+from gancore.models import pretrained
+
+VGG19_NOTOP_FILE = pretrained.IMAGENET_NOTOP["vgg19"][0]
 # (block, convs, filters) of VGG19's convolutional part
 VGG19_BLOCKS = ((1, 2, 64), (2, 2, 128), (3, 4, 256), (4, 4, 512), (5, 4, 512))
 IMAGENET_BGR_MEAN = (103.939, 116.779, 123.68)
@@ -62,15 +64,10 @@ def to_vgg_input(images_tanh, preprocess: bool = True) -> tf.Tensor:
     return x[..., ::-1] - tf.constant(IMAGENET_BGR_MEAN, tf.float32)
 
 
-def find_vgg19_weights(weights_path: str | Path | None = None) -> Path | None:
-    """The VGG19 no-top weights file if one is on this machine (explicit path, $GANCORE_VGG19_WEIGHTS, Keras cache)."""
-    candidates = [weights_path, os.environ.get("GANCORE_VGG19_WEIGHTS")]
-    keras_home = os.environ.get("KERAS_HOME", str(Path.home() / ".keras"))
-    candidates.append(Path(keras_home) / "models" / VGG19_NOTOP_FILE)
-    for candidate in candidates:
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
+def find_vgg19_weights(weights_path: str | Path | None = None, download: bool = True) -> Path | None:
+    """The VGG19 no-top weights file: an explicit path, $GANCORE_VGG19_WEIGHTS, the Keras cache, else Keras'
+    checked download (:func:`gancore.models.pretrained.imagenet_weights`); None when none of them works."""
+    return pretrained.imagenet_weights("vgg19", weights_path, download=download)
 
 
 def random_vgg19_trunk(layer: str, input_shape: tuple = (None, None, 3), width: float = 1.0,

@@ -118,8 +118,9 @@ def vgg19_content_extractor(layer: str = BOOK_CONTENT_LAYER, weights: str | Path
                             preprocess: bool = True, fallback: str = "random", seed: int = 0) -> ContentExtractor:
     """VGG19 features of [-1, 1] RGB images at ``layer`` (the book's ``block3_conv4``), frozen.
 
-    ``weights="imagenet"`` uses the real ImageNet weights if the file is in the Keras cache (no download is
-    attempted: this course runs offline); a path uses that file. If they are not available, ``fallback`` decides:
+    ``weights="imagenet"`` uses the real ImageNet weights if the file is on this machine or Keras can download it
+    (:func:`gancore.models.pretrained.imagenet_weights`); a path uses that file. If they are not available,
+    ``fallback`` decides:
     ``"random"`` the same VGG19 trunk with seeded He-normal weights (a random-feature perceptual loss, much weaker
     than ImageNet features), ``"pixels"`` pixel space (the content loss becomes pixel MSE), ``"error"`` raise.
     ``preprocess=True`` applies ``vgg19.preprocess_input`` to the [-1, 1] input (the fix); ``False`` feeds the
