@@ -1,6 +1,7 @@
 # The course's commands. Each target sets up what it needs and is safe to re-run.
 #   make book     execute every chapter (PROFILE=quick by default), write the run report, build the site
 #   make test     the whole test suite (what CI runs)
+#   make test-install  only the fresh-venv pip install test (Colab / plain Jupyter path)
 #   make lab      open the course in JupyterLab with the course kernel
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -9,7 +10,7 @@ PY := $(VENV)/bin/python
 PROFILE ?= quick
 STAMP := $(VENV)/.gancore-installed
 
-.PHONY: book test nbval lab setup data browser lint clean
+.PHONY: book test test-install nbval lab setup data browser lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -33,6 +34,9 @@ book: data
 test: data browser
 	$(PY) -m ruff check gancore tests data_scripts
 	$(PY) -m pytest -ra
+
+test-install: $(STAMP)
+	$(PY) -m pytest -m install -ra
 
 nbval: data
 	GANCORE_PROFILE=smoke $(PY) -m pytest --nbval-lax --nbval-kernel-name python3 -p no:cacheprovider chapters

@@ -212,7 +212,7 @@ def notebooks_command(action: str, executed: str, chapter_ids: list[str] | None 
             updated = notebooks.refresh_checks(path, Path(executed) / chapter.notebook)
             print(f"{chapter.notebook}: {updated} check cells refreshed")
         elif action == "strip":
-            nbformat.write(notebooks.strip(nbformat.read(path, as_version=4)), path)
+            nbformat.write(notebooks.strip(notebooks.ensure_install_cell(nbformat.read(path, as_version=4))), path)
         else:
             issues += notebooks.problems(nbformat.read(path, as_version=4), chapter.notebook)
     print("\n".join(issues) or "notebooks clean")

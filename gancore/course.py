@@ -99,7 +99,7 @@ def resolve_profile(profile: str | None = None) -> str:
 
 def load_manifest(path: str | Path | None = None) -> Manifest:
     """Parse book.yml and check that every entry is complete and consistent."""
-    path = Path(path) if path else paths.repo_root() / paths.MANIFEST_NAME
+    path = Path(path) if path else paths.manifest_path()
     raw = yaml.safe_load(path.read_text())
     chapters = []
     for entry in raw.get("chapters", []):

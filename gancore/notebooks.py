@@ -9,6 +9,29 @@ import nbformat
 
 CHECK_MARK = "NBVAL_CHECK_OUTPUT"
 
+#: Where the course is published; the install cell and the "Open in Colab" links are built from it.
+COURSE_REPOSITORY = "https://github.com/the-gan-book/gan-course"
+#: The first code cell of every chapter: installs gancore when the kernel lacks it (Colab, any Jupyter with
+#: TensorFlow); in the course's own environment it finds gancore and does nothing.
+INSTALL_CELL = f"""# Outside the course's environment (Colab, any Jupyter with TensorFlow) this installs gancore first;
+# set GANCORE_PIP to install another copy (a fork, a local folder). In the course's venv it does nothing.
+import importlib.util
+import os
+import subprocess
+import sys
+
+if importlib.util.find_spec("gancore") is None:
+    source = os.environ.get("GANCORE_PIP", "git+{COURSE_REPOSITORY}.git")
+    print(f"Installing gancore from {{source}} (about a minute) ...")
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", source], check=True)
+    importlib.invalidate_caches()"""
+
+
+def colab_url(notebook: str, branch: str = "main") -> str:
+    """The "Open in Colab" address of a chapter notebook (its path in the repository)."""
+    return f"https://colab.research.google.com/github/{COURSE_REPOSITORY.removeprefix('https://github.com/')}" \
+           f"/blob/{branch}/{notebook}"
+
 
 def is_check_cell(cell) -> bool:
     return cell.cell_type == "code" and CHECK_MARK in cell.source
@@ -52,7 +75,21 @@ def problems(nb, name: str = "notebook") -> list[str]:
     for index, cell in enumerate(nb.cells):
         if cell.cell_type == "code" and cell.outputs and not is_check_cell(cell):
             found.append(f"{name}: cell {index} has outputs but is not a {CHECK_MARK} cell")
+    code = [c for c in nb.cells if c.cell_type == "code"]
+    if not code or code[0].source != INSTALL_CELL:
+        found.append(f"{name}: the first code cell is not gancore.notebooks.INSTALL_CELL (Colab / plain Jupyter "
+                     "install); run `gancore notebooks strip`")
     return found
+
+
+def ensure_install_cell(nb):
+    """Make the first code cell :data:`INSTALL_CELL` (replacing an older version of it, else inserted first)."""
+    code = [i for i, c in enumerate(nb.cells) if c.cell_type == "code"]
+    if code and "find_spec(\"gancore\")" in nb.cells[code[0]].source:
+        nb.cells[code[0]].source = INSTALL_CELL
+    else:
+        nb.cells.insert(code[0] if code else len(nb.cells), nbformat.v4.new_code_cell(INSTALL_CELL))
+    return nb
 
 
 def strip(nb, keep_checks: bool = True):

@@ -215,6 +215,9 @@ def photo_pool_pairs(train_count: int, test_count: int, lr_size: int = 32, scale
                   tuple(sorted(test_pool)))
 
 
+CELEBA_SHORT_SIDE = 178  # CelebA's aligned crops are 178 wide, 218 high
+
+
 def facescrub_files(root: str | Path | None = None) -> list[Path]:
     """The book's FaceScrub layout, ``<root>/*_faces/*/*.jpeg`` (actor_faces / actress_faces), sorted; default
     root ``data/facescrub``. Empty if absent."""
@@ -267,9 +270,18 @@ def resolve_sr_data(train_count: int, test_count: int, lr_size: int = 32, scale:
         except FileNotFoundError:
             files = []
     if files:
-        # CelebA's aligned crops are 178x218: the book's >= 256 filter would drop all, so keep >= the HR size
-        data = folder_pairs(files, train_count, test_count, lr_size, scale, degradation=degradation)
-        data.source = f"real faces, {name}: {data.source}"
+        hr_size = lr_size * scale
+        min_side = hr_size
+        note = ""
+        if name != "FaceScrub (data/facescrub)" and hr_size > CELEBA_SHORT_SIDE:
+            # CelebA's aligned crops are 178x218: the book's "at least the HR size" filter would drop every one
+            min_side = CELEBA_SHORT_SIDE
+            note = (f"; CelebA's faces are 178x218, below the {hr_size}-px high-resolution size, so the filter keeps "
+                    f">= {CELEBA_SHORT_SIDE} px and the {hr_size}x{hr_size} targets are upsampled from them (finer "
+                    f"detail than the source is not real)")
+        data = folder_pairs(files, train_count, test_count, lr_size, scale, min_side=min_side,
+                            degradation=degradation)
+        data.source = f"real faces, {name}: {data.source}{note}"
         return data
     return photo_pool_pairs(train_count, test_count, lr_size, scale, seed, test_photos, degradation)
 

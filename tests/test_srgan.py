@@ -268,3 +268,24 @@ def test_vgg_weights_file_on_disk_is_used_and_named(tmp_path, monkeypatch):
     reference = keras.Model(saved.input, saved.get_layer("block2_conv2").output)
     expected = reference(keras.applications.vgg19.preprocess_input((x + 1.0) * 127.5))
     np.testing.assert_allclose(np.asarray(ext.model(x)), np.asarray(expected), rtol=1e-4, atol=1e-3)
+
+
+def test_full_profile_reads_celeba_below_the_books_256_px_filter(tmp_path, monkeypatch):
+    """SRGAN's `full` (LR 64 -> HR 256) on CelebA: its 178x218 faces used to fail the book's >= 256 px filter."""
+    from PIL import Image
+    from skimage import data as skdata
+
+    from gancore import superres
+
+    folder = tmp_path / "celeba" / "img_align_celeba"
+    folder.mkdir(parents=True)
+    photo = skdata.astronaut()
+    for i in range(3):
+        crop = photo[40 * i: 40 * i + 300, 100: 100 + 246]
+        Image.fromarray(crop).resize((178, 218)).save(folder / f"{i + 1:06d}.jpg")
+    monkeypatch.setenv("GANCORE_DATA", str(tmp_path))
+    data = superres.resolve_sr_data(2, 1, lr_size=64, scale=4)
+    assert data.train_hr.shape == (2, 256, 256, 3) and data.test_lr.shape == (1, 64, 64, 3)
+    assert "real faces" in data.source and "upsampled" in data.source and not data.standin
+    with pytest.raises(ValueError, match="only 3 images"):
+        superres.resolve_sr_data(3, 1, lr_size=64, scale=4)
