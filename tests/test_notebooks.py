@@ -12,7 +12,7 @@ def notebook_with(text: str, stderr: str = ""):
     if stderr:
         cell.outputs.append(new_output("stream", name="stderr", text=stderr))
     params = new_code_cell("PROFILE = None", metadata={"tags": ["parameters"]})
-    return new_notebook(cells=[params, cell, new_code_cell("x = 1")])
+    return new_notebook(cells=[new_code_cell(notebooks.INSTALL_CELL), params, cell, new_code_cell("x = 1")])
 
 
 def test_same_check_outputs_pass_and_stderr_is_ignored():
@@ -29,17 +29,17 @@ def test_changed_check_output_is_reported():
 
 def test_missing_check_cell_is_reported():
     executed = notebook_with("x")
-    executed.cells[1].source = "# NBVAL_CHECK_OUTPUT\nprint(other)"
+    executed.cells[2].source = "# NBVAL_CHECK_OUTPUT\nprint(other)"
     assert "missing" in notebooks.compare_check_cells(notebook_with("x"), executed)[0]
 
 
 def test_strip_keeps_only_check_outputs_and_problems_finds_leftovers():
     nb = notebook_with("kept\n")
-    nb.cells[2].outputs = [new_output("stream", name="stdout", text="dropped")]
-    nb.cells[2].execution_count = 3
-    assert notebooks.problems(nb) == ["notebook: cell 2 has outputs but is not a NBVAL_CHECK_OUTPUT cell"]
+    nb.cells[3].outputs = [new_output("stream", name="stdout", text="dropped")]
+    nb.cells[3].execution_count = 3
+    assert notebooks.problems(nb) == ["notebook: cell 3 has outputs but is not a NBVAL_CHECK_OUTPUT cell"]
     clean = notebooks.strip(nbformat.from_dict(nb))
     assert notebooks.problems(clean) == []
-    assert clean.cells[1].outputs[0]["text"] == "kept\n" and clean.cells[2].outputs == []
-    nb.cells[0].metadata = {}
+    assert clean.cells[2].outputs[0]["text"] == "kept\n" and clean.cells[3].outputs == []
+    nb.cells[1].metadata = {}
     assert "0 cells tagged 'parameters'" in notebooks.problems(nb)[0]
