@@ -12,7 +12,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="execute chapters with papermill, write the run report, build the site")
     run.add_argument("--profile", default=None, help="smoke, quick or full (default: $GANCORE_PROFILE or quick)")
-    run.add_argument("--chapters", nargs="*", default=None, help="chapter ids (default: all, in book order)")
+    run.add_argument("--chapters", nargs="+", default=None,
+                     help="one or more chapter ids (default: all, in book order)")
     run.add_argument("--out", default=None, help="folder for executed notebooks, report and site")
     run.add_argument("--outputs", default=None, help="folder for chapter outputs (default: outputs/)")
     run.add_argument("--no-site", action="store_true", help="skip the Jupyter Book build")
@@ -22,14 +23,15 @@ def build_parser() -> argparse.ArgumentParser:
     nb = sub.add_parser("notebooks", help="check/strip committed notebooks, refresh their check cells")
     nb.add_argument("action", choices=["check", "strip", "refresh"])
     nb.add_argument("--executed", default="_build/smoke", help="folder of executed copies (for refresh)")
-    nb.add_argument("--chapters", nargs="*", default=None, help="chapter ids (default: all)")
+    nb.add_argument("--chapters", nargs="+", default=None, help="one or more chapter ids (default: all)")
     res = sub.add_parser("results", help="commit a run's results (results/<profile>/report.json) and regenerate "
                          "the README's results table from it")
     res.add_argument("action", choices=["record", "readme"],
                      help="record: merge a run folder's chapters into results/<profile>/report.json; "
                      "readme: rewrite the README table from it (--check: fail if it is stale)")
     res.add_argument("--run", default="_build/quick", help="run folder holding report.json (for record)")
-    res.add_argument("--chapters", nargs="*", default=None, help="chapter ids to record (default: all in the run)")
+    res.add_argument("--chapters", nargs="+", default=None,
+                     help="one or more chapter ids to record (default: all in the run)")
     res.add_argument("--profile", default="quick", help="which committed report the README shows")
     res.add_argument("--check", action="store_true", help="readme: exit 1 if README.md is not up to date")
     add_train_parser(sub)
@@ -37,36 +39,48 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Run one ``gancore`` command; a :class:`gancore.errors.UserError` is printed on one line (exit 2)."""
+    from gancore.errors import UserError
+
     args = build_parser().parse_args(argv)
+    try:
+        return run_command(args)
+    except UserError as error:
+        print(f"gancore {args.command}: error: {error}", file=sys.stderr)
+        return 2
+
+
+def run_command(args) -> int:
     if args.command == "train":
         return train_command(args)
 
+    from pathlib import Path
+
     from gancore import course
 
-    try:
-        if args.command == "list":
-            for chapter in course.load_manifest().chapters:
-                print(f"{chapter.id:24s} skill {chapter.skill:4s} {chapter.notebook}")
-            return 0
-        if args.command == "site":
-            from pathlib import Path
+    if args.command == "list":
+        for chapter in course.load_manifest().chapters:
+            print(f"{chapter.id:24s} skill {chapter.skill:4s} {chapter.notebook}")
+        return 0
+    if args.command == "site":
+        from gancore import runner, site
 
-            from gancore import runner, site
+        report_path = Path(args.out) / "report.json"
+        if not report_path.is_file():
+            raise course.CourseError(f"{args.out} holds no report.json: `gancore site` builds the site of a run "
+                                     f"folder; run the chapters first with `gancore run --out {args.out}`, or "
+                                     "name an existing run folder with --out")
+        report = runner.RunReport.load(report_path)
+        print(f"Site: {site.build_site(report, course.load_manifest(), Path(args.out)) / 'index.html'}")
+        return 0
+    if args.command == "notebooks":
+        return notebooks_command(args.action, args.executed, args.chapters)
+    if args.command == "results":
+        return results_command(args)
+    from gancore import runner
 
-            report = runner.RunReport.load(Path(args.out) / "report.json")
-            print(f"Site: {site.build_site(report, course.load_manifest(), Path(args.out)) / 'index.html'}")
-            return 0
-        if args.command == "notebooks":
-            return notebooks_command(args.action, args.executed, args.chapters)
-        if args.command == "results":
-            return results_command(args)
-        from gancore import runner
-
-        report = runner.run_course(args.profile, args.chapters, args.out, args.outputs, build_site=not args.no_site)
-        return 0 if report.ok else 1
-    except course.CourseError as error:
-        print(f"gancore: {error}", file=sys.stderr)
-        return 2
+    report = runner.run_course(args.profile, args.chapters, args.out, args.outputs, build_site=not args.no_site)
+    return 0 if report.ok else 1
 
 
 def add_train_parser(sub) -> None:
@@ -75,9 +89,11 @@ def add_train_parser(sub) -> None:
                            description="Train a GAN on any folder of images. Writes sample grids and their GIF, "
                            "losses.csv/png, generator weights every --save-every epochs, generator.keras and a "
                            "backup: run the same command again to continue after an interruption, or with a "
-                           "larger --steps to train further.")
+                           "larger --steps to train further (other options cannot change within a run: use a new "
+                           "--out for them). A run's cost (parameters, steps, measured seconds per step) is "
+                           "printed as it starts.")
     train.add_argument("--data", required=True, help="folder of .jpg/.png/.gif/.bmp images (searched recursively)")
-    train.add_argument("--out", required=True, help="output folder (created)")
+    train.add_argument("--out", required=True, help="output folder (created; not inside --data)")
     train.add_argument("--model", default="wgan-gp", choices=["wgan-gp", "wgan", "dcgan"],
                        help="loss and optimizer defaults: wgan-gp (Adam 1e-4, betas 0/0.9, penalty 10), "
                        "wgan (RMSprop 5e-5, clip 0.01), dcgan (Adam 2e-4, beta_1 0.5)")
@@ -159,14 +175,21 @@ def train_command_line(config) -> str:
 
 
 def train_command(args) -> int:
+    """``gancore train``; Ctrl-C stops it with one line saying how to resume (exit 130, as for SIGINT)."""
     from gancore import trainer
 
     config = config_from_args(args)
     try:
         result = trainer.train(config)
-    except trainer.TrainError as error:
-        print(f"gancore train: {error}", file=sys.stderr)
-        return 2
+    except trainer.TrainingInterrupted as stop:
+        resume = "" if stop.resume_step == stop.step else f" (from the last backup, step {stop.resume_step})"
+        print(f"gancore train: interrupted at step {stop.step}; run the same command to resume{resume}",
+              file=sys.stderr)
+        return 130
+    except KeyboardInterrupt:
+        print("gancore train: interrupted before training started (nothing new saved); run the same command to "
+              "start again", file=sys.stderr)
+        return 130
     print(f"Trained steps {result.start_step}-{result.end_step} on {result.images} images "
           f"({result.skipped} skipped). Outputs in {result.out}")
     return 0
@@ -178,8 +201,6 @@ def results_command(args) -> int:
 
     manifest = course.load_manifest()
     if args.action == "record":
-        if args.chapters is not None and not args.chapters:
-            raise course.CourseError("--chapters needs at least one chapter id")
         report = published.record(args.run, args.chapters, manifest=manifest)
         print(f"{published.store_path(report.profile)}: {len(report.chapters)} chapters")
     store = published.store_path(args.profile)

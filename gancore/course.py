@@ -12,7 +12,8 @@ from typing import Any
 
 import yaml
 
-from gancore import paths, results
+from gancore import dry_run, paths, results
+from gancore.errors import UserError
 
 PROFILES = ("smoke", "quick", "full")
 DEFAULT_PROFILE = "quick"
@@ -20,8 +21,8 @@ PROFILE_ENV = "GANCORE_PROFILE"
 RUN_ID_ENV = "GANCORE_RUN_ID"  # set by the runner, recorded in metrics.json: a report never shows a stale run
 
 
-class CourseError(ValueError):
-    """A bad profile, chapter id or manifest entry."""
+class CourseError(UserError):
+    """A bad profile, chapter id, manifest entry or run folder."""
 
 
 @dataclass(frozen=True)
@@ -230,6 +231,10 @@ def setup_chapter(chapter_id: str, profile: str | None = None, seed: int | None 
     if unknown:
         raise CourseError(f"Unknown override(s) {sorted(unknown)} for {chapter_id}; settings: {sorted(settings)}")
     settings.update(overrides or {})
+    cut: dict = {}
+    if dry_run.active() and resolved == "full":
+        cut_values, cut = dry_run.cut_settings(settings)
+        settings = Settings(cut_values)
     seed = settings.get("seed", 0) if seed is None else seed
     repro.seed_everything(seed)
     run = ChapterRun(chapter=chapter, profile=resolved, settings=settings, outputs=paths.outputs_dir(chapter_id))
@@ -237,5 +242,8 @@ def setup_chapter(chapter_id: str, profile: str | None = None, seed: int | None 
     print(f"Profile: {resolved}   (papermill PROFILE parameter > ${PROFILE_ENV} > {DEFAULT_PROFILE})")
     print("Settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()))
     print(f"Outputs: {run.outputs}")
+    if cut:
+        print("DRY RUN of the full profile (networks, resolutions and data layouts as in full; run length cut): "
+              + ", ".join(f"{k} {a} -> {b}" for k, (a, b) in cut.items()))
     print(repro.environment_report())
     return run

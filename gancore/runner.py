@@ -75,7 +75,8 @@ class RunReport:
         for c in self.chapters:
             metrics = ", ".join(f"{k} = {results.format_value(v)}" for k, v in c.headline.items())
             if c.error:
-                metrics = f"{metrics}; {c.error}" if metrics else c.error
+                error = c.error.replace("|", "\\|")  # a "|" of the message would split the table cell
+                metrics = f"{metrics}; {error}" if metrics else error
             budget = "-" if c.budget is None else f"{c.budget:.0f}" + (" (over)" if c.over_budget else "")
             lines.append(f"| {c.title} | {c.skill} | {c.status} | {c.seconds:.1f} | {budget} | "
                          f"{c.targets_met or '-'} | {metrics or '-'} |")
@@ -131,12 +132,14 @@ def load_average() -> float | None:
         return None
 
 
-def describe_failure(error: Exception) -> str:
-    """One line naming the failing cell and the exception, from papermill's error."""
+def describe_failure(error: Exception, limit: int = 300) -> str:
+    """One line naming the failing cell and the exception (type and message, from papermill's
+    ``PapermillExecutionError``), without the traceback; a long message is cut to ``limit`` characters."""
     cell = getattr(error, "exec_count", None)
     ename, evalue = getattr(error, "ename", type(error).__name__), getattr(error, "evalue", str(error))
     where = f"cell [{cell}]: " if cell is not None else ""
-    return f"{where}{ename}: {evalue}".strip()[:500]
+    line = " ".join(f"{where}{ename}: {evalue}".split())  # one line: newlines and runs of spaces collapsed
+    return line if len(line) <= limit else line[: limit - 3] + "..."
 
 
 def execute_chapter(chapter: course.Chapter, profile: str, out_dir: Path, kernel: str = "python3") -> ChapterResult:
@@ -167,7 +170,8 @@ def execute_chapter(chapter: course.Chapter, profile: str, out_dir: Path, kernel
         else:
             os.environ[course.RUN_ID_ENV] = previous
     result.seconds = round(time.perf_counter() - started, 1)
-    result.metrics = run_metrics(paths.outputs_dir(chapter.id) / "metrics.json", run_id, profile)
+    if result.status == "ok":  # a failed chapter shows its error, never numbers (maybe a previous run's)
+        result.metrics = run_metrics(paths.outputs_dir(chapter.id) / "metrics.json", run_id, profile)
     result.headline = {k: result.metrics[k] for k in chapter.headline if k in result.metrics}
     result.targets = results.targets_summary(results.evaluate(result.metrics, chapter.results))
     return result
@@ -188,17 +192,17 @@ def run_course(profile: str | None = None, chapter_ids: list[str] | None = None,
     profile = course.resolve_profile(profile)
     manifest = course.load_manifest()
     root = paths.repo_root()
-    out = Path(out_dir) if out_dir else root / "_build" / profile
-    out.mkdir(parents=True, exist_ok=True)
+    chapters = manifest.ordered(chapter_ids)  # an unknown chapter id stops the run before anything ran
+    out = make_folder(Path(out_dir) if out_dir else root / "_build" / profile, "--out")
     if outputs_dir:
-        os.environ["GANCORE_OUTPUTS"] = str(Path(outputs_dir).resolve())
+        os.environ["GANCORE_OUTPUTS"] = str(make_folder(Path(outputs_dir), "--outputs").resolve())
     os.environ["GANCORE_ROOT"] = str(root)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # kernels inherit it: no C++ start-up chatter in notebooks
     started = time.perf_counter()
     chapter_results: list[ChapterResult] = []
     failed: set[str] = set()
     report = RunReport(profile, str(out), chapter_results)
-    for chapter in manifest.ordered(chapter_ids):
+    for chapter in chapters:
         blocked = [d for d in chapter.depends_on if d in failed]
         if blocked:
             result = ChapterResult(chapter.id, chapter.title, chapter.skill, chapter.notebook, "skipped",
@@ -214,9 +218,25 @@ def run_course(profile: str | None = None, chapter_ids: list[str] | None = None,
         elapsed = round(time.perf_counter() - started, 1)
         report = write_report(RunReport(profile, str(out), chapter_results, elapsed), out)
     print(report.to_markdown())
-    if build_site:
+    if build_site and not any(c.status == "ok" for c in report.chapters):
+        print(f"no chapter succeeded: site not built (the errors are in {out / 'report.md'}; fix them and run "
+              "again, or build the site later with `gancore site`)", flush=True)
+    elif build_site:
         from gancore import site
 
         html = site.build_site(report, manifest, out)
         print(f"Site: {html / 'index.html'}")
     return report
+
+
+def make_folder(path: Path, option: str) -> Path:
+    """``path`` created as a folder (with its parents), or a :class:`course.CourseError` naming ``option``."""
+    if path.exists() and not path.is_dir():
+        raise course.CourseError(f"{option} {path} is a file, not a folder: choose a folder (it is created if "
+                                 "missing)")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise course.CourseError(f"{option} {path}: cannot create the folder ({error.strerror or error}); "
+                                 "choose another folder") from None
+    return path

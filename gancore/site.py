@@ -23,7 +23,10 @@ def landing_page(report, manifest: course.Manifest) -> str:
         if result is None:
             continue
         link = f"[{chapter.title}]({chapter.notebook})" if result.status == "ok" else chapter.title
-        metric = ", ".join(f"{k} = {results.format_value(v)}" for k, v in result.headline.items()) or "-"
+        metric = ", ".join(f"{k} = {results.format_value(v)}" for k, v in result.headline.items())
+        if result.status != "ok" and result.error:
+            metric = result.error.replace("|", "\\|")  # a failed chapter shows why, never numbers
+        metric = metric or "-"
         lines.append(f"| {chapter.skill} | {link} | {result.status} | {result.seconds:.0f} | {metric} |")
     return "\n".join(lines) + "\n"
 
@@ -50,6 +53,9 @@ def write_book_files(report, manifest: course.Manifest, source: Path) -> None:
 def build_site(report, manifest: course.Manifest, source: Path) -> Path:
     """Build the HTML site into ``source/site/_build/html`` and return that folder."""
     source = Path(source)
+    if not any(c.status == "ok" for c in report.chapters):
+        raise course.CourseError(f"no chapter succeeded in {source}: nothing to build (the errors are in "
+                                 f"{source / 'report.md'}); fix them and run `gancore run` again")
     write_book_files(report, manifest, source)
     out = source / "site"
     command = [sys.executable, "-c", "from jupyter_book.cli.main import main; main()", "build", str(source),

@@ -13,11 +13,16 @@ seed projects' own (``s1``: 48x48, ``s2`` and ``s3``: 64x64; see :mod:`gancore.m
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+import shutil
+import sys
+import time
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
 
 import keras
 import numpy as np
+
+from gancore.errors import UserError
 
 MODELS = {
     # the original WGAN: RMSprop 5e-5, weight clipping 0.01, no normalisation in the critic
@@ -37,8 +42,17 @@ DEFAULT_IMAGE_SIZE = 64
 DEFAULT_LATENT_DIM = 128
 
 
-class TrainError(ValueError):
-    """A bad option or data folder for ``gancore train``; the message says what to change."""
+class TrainError(UserError):
+    """A bad option, data or output folder for ``gancore train``; the message says what to change."""
+
+
+class TrainingInterrupted(KeyboardInterrupt):
+    """Ctrl-C during :func:`train`: ``step`` is where training stopped, ``resume_step`` where the same
+    command continues (the last backup, written at every epoch end)."""
+
+    def __init__(self, step: int, resume_step: int, out: Path):
+        super().__init__(f"interrupted at step {step}; run the same command to resume")
+        self.step, self.resume_step, self.out = step, resume_step, out
 
 
 @dataclass
@@ -371,6 +385,8 @@ def train(config: TrainConfig, callbacks: list | None = None) -> TrainResult:
     from gancore.training.fitting import fit_steps
 
     config.check()
+    out = Path(config.out)
+    check_out_folder(config)
     try:
         report = scan_folder(config.data)
     except FileNotFoundError as err:
@@ -379,21 +395,25 @@ def train(config: TrainConfig, callbacks: list | None = None) -> TrainResult:
         raise TrainError(f"No usable images in {config.data}: {report.summary()}. "
                          "Point --data at a folder of .jpg/.png/.gif/.bmp files (subfolders are fine).")
     print(report.summary())
-    out = Path(config.out)
-    out.mkdir(parents=True, exist_ok=True)
+    backup = out / "backup"
+    if backup_files(backup):
+        check_resume_options(config, out)  # before config.json is rewritten
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise TrainError(f"--out {out}: cannot create the folder ({err.strerror or err}); choose another "
+                         "--out") from None
     (out / "config.json").write_text(json.dumps({k: str(v) if isinstance(v, Path) else v
                                                  for k, v in asdict(config).items()}, indent=2))
     gan = build_gan(config)
-    backup = out / "backup"
-    from gancore.training.callbacks import ResumableBackup
-
-    resume_epoch = ResumableBackup(backup).resume_epoch()
+    resume_epoch = restore_backup(gan, backup, config.steps_per_epoch)
     start_step = resume_epoch * config.steps_per_epoch
     if start_step > config.steps:
         raise TrainError(f"{out} holds a run already at step {start_step}, beyond --steps {config.steps}: "
                          "raise --steps to continue it, or choose another --out")
     if start_step:
         print(f"Resuming from step {start_step} (backup in {backup})")
+        cut_losses(out / "losses.csv", resume_epoch)
 
     # each step draws critic_steps batches when every critic update sees its own real images
     real_per_step = config.batch_size * (gan.d_steps if gan.fresh_real_per_d_step else 1)
@@ -424,14 +444,242 @@ def train(config: TrainConfig, callbacks: list | None = None) -> TrainResult:
     csv = keras.callbacks.CSVLogger(str(out / "losses.csv"), append=bool(start_step))
     extra = [StepFrames(lambda: render(fixed_z[:1]), out / "frames", config.frame_every)] if config.frame_every else []
     snapshots = GeneratorSnapshots(out / "weights", config.save_every, config.steps_per_epoch, out / "checkpoints")
-    history = fit_steps(gan, make_dataset, config.steps, config.steps_per_epoch,
-                        callbacks=[LearningRateLog(), grid, snapshots, csv, *extra, *(callbacks or [])],
-                        backup_dir=backup, verbose=config.verbose, keep_backup=True)
+    print(cost_summary(config, gan, start_step), flush=True)
+    timer = StepTimer(config.steps - start_step, newline=config.verbose not in (0, 2))
+    try:
+        history = fit_steps(gan, make_dataset, config.steps, config.steps_per_epoch,
+                            callbacks=[LearningRateLog(), grid, snapshots, csv, timer, *extra, *(callbacks or [])],
+                            backup_dir=backup, verbose=config.verbose, keep_backup=True)
+    except KeyboardInterrupt as stop:
+        from gancore.training.callbacks import ResumableBackup
+
+        resume_step = ResumableBackup(backup).resume_epoch() * config.steps_per_epoch
+        raise TrainingInterrupted(int(gan.g_optimizer.iterations.numpy()), resume_step, out) from stop
     gan.generator.save(out / "generator.keras")
     gan.discriminator.save(out / "critic.keras")
     write_run_figures(out, config.steps_per_epoch, plots)
     return TrainResult(out, start_step, int(gan.g_optimizer.iterations.numpy()), report.usable, len(report.skipped),
                        history.history, gan)
+
+
+def check_out_folder(config: TrainConfig) -> None:
+    """--out must be a folder (or not exist yet) outside --data, whose images would include the run's own."""
+    out, data = Path(config.out), Path(config.data)
+    if out.exists() and not out.is_dir():
+        raise TrainError(f"--out {out} is a file, not a folder: choose a folder for the run (it is created)")
+    out_abs, data_abs = out.resolve(), data.resolve()
+    if out_abs == data_abs or data_abs in out_abs.parents:
+        raise TrainError(f"--out {out} is inside --data {data}: the run's sample grids would be read back as "
+                         "training images on the next run; choose an --out outside the image folder")
+
+
+# options that may differ when a run resumes: more --steps, and what only changes how it is read or shown
+RESUMABLE_OPTIONS = {"out", "steps", "verbose", "cache_mb", "save_every", "frame_every", "extra",
+                     "allow_batchnorm_critic"}
+
+
+def backup_files(backup: Path) -> list[Path]:
+    """The files of a ``BackupAndRestore`` backup present in ``backup`` (the latest state and its previous copy)."""
+    names = ("latest.weights.h5", "training_metadata.json", "latest.weights.h5.bkp", "training_metadata.json.bkp")
+    return [backup / name for name in names if (backup / name).exists()]
+
+
+def saved_config(out: Path) -> TrainConfig | None:
+    """The options of the run in ``out`` (its config.json), or None when there is none or it cannot be read."""
+    try:
+        raw = json.loads((Path(out) / "config.json").read_text())
+        known = {f.name for f in fields(TrainConfig)}
+        options = {k: v for k, v in raw.items() if k in known}
+        return TrainConfig(**{**options, "data": Path(options["data"]), "out": Path(options["out"])})
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
+def _effective(config: TrainConfig, name: str):
+    """The value an option takes in training (its model or architecture default when left unset)."""
+    if name == "image_size":
+        return config.size
+    if name == "latent_dim":
+        return config.latent
+    if name == "critic_norm":
+        return config.critic_norm_used
+    if name in ("g_lr", "d_lr"):
+        return getattr(config, name) or MODELS[config.model]["learning_rate"]
+    if name == "data":
+        return Path(config.data).resolve()
+    return config.resolved(name) if name in ("critic_steps", "gp_weight", "clip_value", "beta_1", "beta_2") \
+        else getattr(config, name)
+
+
+def _option(name: str, value) -> str:
+    if name == "fresh_real":
+        return "--no-fresh-real " + ("off" if value else "on")
+    return f"--{name.replace('_', '-')} {'unset' if value is None else value}"
+
+
+def option_changes(old: TrainConfig, new: TrainConfig) -> list[str]:
+    """``"--width 8 -> 16"`` for each option that changes the networks or the training (an option that
+    only changes because its default follows another change, such as --critic-norm after --model, is left out)."""
+    changes = []
+    for item in fields(TrainConfig):
+        name = item.name
+        if name in RESUMABLE_OPTIONS or _effective(old, name) == _effective(new, name):
+            continue
+        if getattr(old, name) == getattr(new, name):  # same choice: the default moved with --model or --arch
+            continue
+        was, now = _option(name, getattr(old, name)), _option(name, getattr(new, name))
+        changes.append(f"{was} -> {now.split(' ', 1)[1]}")
+    return changes
+
+
+def check_resume_options(config: TrainConfig, out: Path) -> None:
+    """Refuse to continue the run in ``out`` with options that change what it trains (a mixed run)."""
+    old = saved_config(out)
+    if old is None:  # a run without a readable config.json: the checks of the backup itself still apply
+        return
+    changes = option_changes(old, config)
+    if changes:
+        raise TrainError(f"{out} holds a run trained with other options: {'; '.join(changes)}. To resume it, "
+                         f"run the command again with the same options as before (saved in {out / 'config.json'}); "
+                         "to train with the new ones, choose another --out")
+    if old.steps != config.steps and "linear" in (config.g_schedule.split(":")[0], config.d_schedule.split(":")[0]):
+        print(f"Note: --steps {old.steps} -> {config.steps} moves the end of the linear learning-rate decay "
+              f"to step {config.steps}")
+
+
+def _read_epoch(meta: Path) -> int:
+    if not meta.exists():
+        raise ValueError(f"{meta.name} is missing")
+    try:
+        epoch = json.loads(meta.read_text())["epoch"]
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ValueError(f"{meta.name} is damaged ({type(err).__name__})") from None
+    if not isinstance(epoch, int) or epoch < 0:
+        raise ValueError(f"{meta.name} is damaged (epoch {epoch!r})")
+    return epoch
+
+
+def restore_backup(gan, backup: Path, steps_per_epoch: int) -> int:
+    """The epoch to resume from, with ``gan`` holding the backup's state; 0 when there is no backup.
+
+    The backup is the latest state (``latest.weights.h5`` and ``training_metadata.json``) and its copy from
+    the epoch before (``.bkp``). A state is used only when its metadata reads and its weights load at the
+    step the metadata says. When the latest state is damaged its previous copy replaces it (so that Keras'
+    ``BackupAndRestore`` resumes from the same step as the data and the logs); when both are damaged
+    nothing is resumed and the error says what to do.
+    """
+    if not backup_files(backup):
+        return 0
+    problems = []
+    pairs = [(backup / "latest.weights.h5", backup / "training_metadata.json"),
+             (backup / "latest.weights.h5.bkp", backup / "training_metadata.json.bkp")]
+    for index, (weights, meta) in enumerate(pairs):
+        try:
+            epoch = _read_epoch(meta)
+            if not weights.exists():
+                raise ValueError(f"{weights.name} is missing")
+            try:
+                load_weights_file(gan, weights)
+            except Exception as err:  # noqa: BLE001 - h5py and Keras raise many kinds for a damaged file
+                reason = " ".join(str(err).split())
+                reason = "truncated" if "truncated" in reason else f"{type(err).__name__}: {reason[:100]}"
+                raise ValueError(f"{weights.name} is damaged ({reason})") from None
+            step = int(gan.g_optimizer.iterations.numpy())
+            if step != epoch * steps_per_epoch:
+                raise ValueError(f"{weights.name} holds step {step} but {meta.name} says step "
+                                 f"{epoch * steps_per_epoch}")
+        except ValueError as problem:
+            problems.append(str(problem))
+            continue
+        if index:
+            shutil.copyfile(weights, pairs[0][0])
+            shutil.copyfile(meta, pairs[0][1])
+            print(f"warning: {'; '.join(problems)} (in {backup}); resuming from the previous copy at step "
+                  f"{epoch * steps_per_epoch}, the epoch before, with losses.csv cut back to it", file=sys.stderr)
+        return epoch
+    out = backup.parent
+    raise TrainError(f"cannot resume from the backup in {backup}: {'; '.join(problems)}. To go on, delete {backup} "
+                     f"to train from step 0 again, or choose another --out; what the run saved so far stays: "
+                     f"generator weights in {out / 'weights'}, full checkpoints in {out / 'checkpoints'} (load one "
+                     "with gancore.trainer.load_checkpoint)")
+
+
+def load_weights_file(model, path: Path) -> None:
+    """``model.load_weights(path)`` for a file of any name (Keras wants ``.weights.h5``; the backup's
+    previous copy ends in ``.bkp``)."""
+    if path.name.endswith(".weights.h5"):
+        model.load_weights(path)
+        return
+    import tempfile
+
+    with tempfile.TemporaryDirectory(dir=path.parent) as folder:
+        copy = Path(folder) / "copy.weights.h5"
+        shutil.copyfile(path, copy)
+        model.load_weights(copy)
+
+
+def cut_losses(path: Path, epochs: int) -> None:
+    """Keep the rows of losses.csv for the first ``epochs`` epochs (the ones a resumed run does not repeat)."""
+    import csv
+
+    if not path.exists():
+        return
+    with open(path, newline="") as handle:
+        rows = list(csv.reader(handle))
+    if not rows or "epoch" not in rows[0]:
+        return
+    column = rows[0].index("epoch")
+    kept = [rows[0]] + [r for r in rows[1:] if len(r) > column and r[column].isdigit() and int(r[column]) < epochs]
+    if len(kept) != len(rows):
+        with open(path, "w", newline="") as handle:
+            csv.writer(handle).writerows(kept)
+
+
+def cost_summary(config: TrainConfig, gan, start_step: int) -> str:
+    """One line, printed before training: the networks' size and how many steps of what are ahead."""
+    g, d = gan.generator.count_params(), gan.discriminator.count_params()
+    remaining = config.steps - start_step
+    size = config.size
+    return (f"Cost: {g + d:,} parameters (generator {g:,}, critic {d:,}); {remaining} steps to train "
+            f"(steps {start_step}-{config.steps}), each {gan.d_steps} critic update(s) and 1 generator update "
+            f"on batches of {config.batch_size} {size}x{size} images. The time per step is measured on the first "
+            "steps and printed next; it grows with --batch-size, --image-size squared and --width squared, so "
+            "for a quick try use e.g. --image-size 32 --width 16 (or fewer --steps).")
+
+
+def _duration(seconds: float) -> str:
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 2 * 3600:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+class StepTimer(keras.callbacks.Callback):
+    """Times the first training steps and prints the measured seconds per step and the run's projected time.
+
+    The first step includes tracing the graph, so the rate is taken from the second (from the first
+    when the run has only one step left).
+    """
+
+    def __init__(self, steps: int, newline: bool = False):
+        super().__init__()
+        self.steps, self.newline, self.times, self._began = steps, newline, [], 0.0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._began = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        if len(self.times) >= 2:
+            return
+        self.times.append(time.perf_counter() - self._began)
+        if len(self.times) == 2 or self.steps == 1:
+            per_step = self.times[-1]
+            first = (f"; the first took {self.times[0]:.1f} s with tracing" if len(self.times) == 2
+                     else ", including tracing")
+            print(f"{chr(10) if self.newline else ''}Measured: {per_step:.2f} s per step (step {len(self.times)} "
+                  f"of this session{first}), so about {_duration(per_step * self.steps)} for its {self.steps} "
+                  "steps on this machine at its current load. Ctrl-C stops; the same command resumes.", flush=True)
 
 
 def write_run_figures(out: Path, steps_per_epoch: int, plots) -> None:

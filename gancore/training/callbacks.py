@@ -1,9 +1,10 @@
-"""Callbacks: sample grids and GIFs, resumable backups, a NaN/inf guard and periodic metrics."""
+"""Callbacks: sample grids and GIFs, resumable backups, a NaN/inf guard, periodic metrics and step timings."""
 
 from __future__ import annotations
 
 import json
 import math
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -133,3 +134,34 @@ class ResumableBackup(keras.callbacks.BackupAndRestore):
         if not path.exists():
             return 0
         return int(json.loads(path.read_text())["epoch"])
+
+
+STEP_LOG_ENV = "GANCORE_STEP_LOG"  # a file: fit_steps appends one JSON line of step timings per fit() call
+
+
+class StepTimeLog(keras.callbacks.Callback):
+    """Times every batch of a ``fit()`` and appends ``{"model", "batches", "first_seconds", "median_seconds"}`` as
+    one JSON line to ``path`` at the end (the first batch includes tracing; the median of the others is the steady
+    cost of a call: one step when ``steps_per_execution`` is 1)."""
+
+    def __init__(self, path: str | Path):
+        super().__init__()
+        self.path = Path(path)
+        self.times: list[float] = []
+        self._start = 0.0
+
+    def on_train_batch_begin(self, batch, logs=None):
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.times.append(time.perf_counter() - self._start)
+
+    def on_train_end(self, logs=None):
+        if not self.times:
+            return
+        rest = sorted(self.times[1:])
+        record = {"model": self.model.name, "batches": len(self.times), "first_seconds": round(self.times[0], 3),
+                  "median_seconds": round(rest[len(rest) // 2], 3) if rest else None}
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a") as handle:
+            handle.write(json.dumps(record) + "\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -9,7 +10,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gancore.training.callbacks import NaNGuard, ResumableBackup
+from gancore.training.callbacks import STEP_LOG_ENV, NaNGuard, ResumableBackup, StepTimeLog
 
 
 def step_indexed_dataset(images: np.ndarray, batch_size: int, seed: int, start_step: int, num_steps: int,
@@ -58,6 +59,8 @@ def fit_steps(model: keras.Model, make_dataset: Callable[[int, int], tf.data.Dat
         callbacks.insert(0, backup)
     if not any(isinstance(c, NaNGuard) for c in callbacks):
         callbacks.append(NaNGuard())
+    if os.environ.get(STEP_LOG_ENV):  # the runner's dry run of `full` asks for step timings
+        callbacks.append(StepTimeLog(os.environ[STEP_LOG_ENV]))
     start_step = start_epoch * steps_per_epoch
     dataset = make_dataset(start_step, total_steps - start_step)
     return model.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose,
