@@ -2,6 +2,7 @@
 #   make book     execute every chapter (PROFILE=quick by default), write the run report, build the site
 #   make test     the whole test suite (what CI runs)
 #   make test-install  only the fresh-venv pip install test (Colab / plain Jupyter path)
+#   make test-full     dry run of every chapter's full profile (2 steps each; writes full-estimates.md)
 #   make lab      open the course in JupyterLab with the course kernel
 SHELL := /bin/bash
 PYTHON ?= python3
@@ -10,7 +11,7 @@ PY := $(VENV)/bin/python
 PROFILE ?= quick
 STAMP := $(VENV)/.gancore-installed
 
-.PHONY: book test test-install nbval lab setup data browser lint clean
+.PHONY: book test test-install test-full nbval lab setup data browser lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +35,9 @@ book: data
 test: data browser
 	$(PY) -m ruff check gancore tests data_scripts
 	$(PY) -m pytest -ra
+
+test-full: data
+	$(PY) -m gancore run --profile full --dry-run --out _build/full-dry-run --outputs _build/full-dry-run/outputs --no-site
 
 test-install: $(STAMP)
 	$(PY) -m pytest -m install -ra

@@ -17,6 +17,12 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--out", default=None, help="folder for executed notebooks, report and site")
     run.add_argument("--outputs", default=None, help="folder for chapter outputs (default: outputs/)")
     run.add_argument("--no-site", action="store_true", help="skip the Jupyter Book build")
+    run.add_argument("--jobs", type=int, default=1,
+                     help="chapters run at the same time, each in its own worker process (default 1); dependencies "
+                     "still run first. Each chapter's TensorFlow uses every core, so more jobs than cores slows all")
+    run.add_argument("--dry-run", action="store_true",
+                     help="with --profile full: the book's networks and data layouts (mini data sets built from "
+                     "real photos), training cut to 2 steps; writes full-estimates.md (s/step here, GPU hours)")
     site = sub.add_parser("site", help="build the site from a run folder's report.json (e.g. after an interruption)")
     site.add_argument("--out", default="_build/quick", help="the run folder (holds report.json and the notebooks)")
     sub.add_parser("list", help="list the chapters of book.yml")
@@ -79,7 +85,8 @@ def run_command(args) -> int:
         return results_command(args)
     from gancore import runner
 
-    report = runner.run_course(args.profile, args.chapters, args.out, args.outputs, build_site=not args.no_site)
+    report = runner.run_course(args.profile, args.chapters, args.out, args.outputs, build_site=not args.no_site,
+                               jobs=args.jobs, dry=args.dry_run)
     return 0 if report.ok else 1
 
 

@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 
 DRY_RUN_ENV = "GANCORE_DRY_RUN"
+STEP_LOG_ENV = "GANCORE_STEP_LOG"  # the same variable gancore.training.callbacks reads
 TRAINING_STEPS = 2
 EVAL_SAMPLES = 256
 IMAGES_PER_FOLDER = 8

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
-from gancore import course, paths, results
+from gancore import course, dry_run, paths, results
 
 
 @dataclass
@@ -34,6 +34,7 @@ class ChapterResult:
     date: str = ""
     commit: str = ""
     load_before: float | None = None  # 1-minute load average when the chapter started (idle machine: < 0.5)
+    step_seconds: float | None = None  # dry runs of full: the slowest steady training step (from the step log)
 
     @property
     def over_budget(self) -> bool:
@@ -186,38 +187,110 @@ def write_report(report: RunReport, out: Path) -> RunReport:
     return report
 
 
+GPU_REFERENCE = ("an NVIDIA T4 (Colab's usual GPU)", 8.1)  # its float32 peak, TFLOP/s
+
+
+def run_chapter(chapter_id: str, profile: str, out: str, env: dict[str, str]) -> ChapterResult:
+    """One chapter with extra environment variables for its kernel (restored afterwards); also the unit of work
+    of ``--jobs`` (a worker process each), so it takes and returns plain, picklable values."""
+    chapter = course.load_manifest().chapter(chapter_id)
+    saved = {key: os.environ.get(key) for key in env}
+    os.environ.update(env)
+    try:
+        result = execute_chapter(chapter, profile, Path(out))
+        if dry_run.STEP_LOG_ENV in env:
+            result.step_seconds = dry_run.step_seconds(dry_run.read_step_log(Path(env[dry_run.STEP_LOG_ENV])))
+        return result
+    finally:
+        for key, value in saved.items():
+            if value is None:
+                os.environ.pop(key, None)
+            else:
+                os.environ[key] = value
+
+
+def progress_line(done: int, total: int, result: ChapterResult, elapsed: float, left_budget: float | None,
+                  jobs: int) -> str:
+    """``[3/32] gan-digits: ok in 41 s | elapsed 5 min | about 20 min left (budgets)``."""
+    line = f"[{done}/{total}] {result.id}: {result.status} in {result.seconds:.0f} s | elapsed {elapsed / 60:.1f} min"
+    if done < total:
+        line += (f" | at most about {left_budget / jobs / 60:.0f} min left (the chapters' budgets)"
+                 if left_budget is not None else " | time left unknown (no budgets for this profile)")
+    if result.error:
+        line += f" | {result.error}"
+    return line
+
+
 def run_course(profile: str | None = None, chapter_ids: list[str] | None = None, out_dir: str | Path | None = None,
-               outputs_dir: str | Path | None = None, build_site: bool = True) -> RunReport:
-    """Execute chapters (dependencies first), write report.json/report.md and build the site."""
+               outputs_dir: str | Path | None = None, build_site: bool = True, jobs: int = 1,
+               dry: bool = False) -> RunReport:
+    """Execute chapters (dependencies first; ``jobs`` at a time in worker processes), write report.json/report.md
+    after each, and build the site. ``dry``: the dry run of the ``full`` profile (:mod:`gancore.dry_run`) on mini
+    data sets in the book's layouts, with step timings and ``full-estimates.md``."""
     profile = course.resolve_profile(profile)
+    if dry and profile != "full":
+        raise course.CourseError(f"--dry-run is a dry run of the full profile; got --profile {profile}")
+    if jobs < 1:
+        raise course.CourseError(f"--jobs must be at least 1, got {jobs}")
     manifest = course.load_manifest()
     root = paths.repo_root()
     chapters = manifest.ordered(chapter_ids)  # an unknown chapter id stops the run before anything ran
-    out = make_folder(Path(out_dir) if out_dir else root / "_build" / profile, "--out")
+    out = make_folder(Path(out_dir) if out_dir else root / "_build" / (f"{profile}-dry-run" if dry else profile),
+                      "--out")
     if outputs_dir:
         os.environ["GANCORE_OUTPUTS"] = str(make_folder(Path(outputs_dir), "--outputs").resolve())
     os.environ["GANCORE_ROOT"] = str(root)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # kernels inherit it: no C++ start-up chatter in notebooks
+    common: dict[str, str] = {}
+    if dry:
+        mini = dry_run.build_mini_data(out / "mini-data", paths.data_dir())
+        common = {dry_run.DRY_RUN_ENV: "1", "GANCORE_DATA": str(mini.resolve())}
+        print(f"[full dry run] mini data sets in the book's layouts: {mini}", flush=True)
+
+    def env_for(chapter: course.Chapter) -> dict[str, str]:
+        if not dry:
+            return dict(common)
+        log = out / "step-times" / f"{chapter.id}.jsonl"
+        log.unlink(missing_ok=True)
+        return {**common, dry_run.STEP_LOG_ENV: str(log)}
+
     started = time.perf_counter()
-    chapter_results: list[ChapterResult] = []
+    results_by_id: dict[str, ChapterResult] = {}
     failed: set[str] = set()
-    report = RunReport(profile, str(out), chapter_results)
-    for chapter in chapters:
+    report = RunReport(profile, str(out), [])
+    budgets = {c.id: c.budget_seconds.get(profile) for c in chapters}
+
+    def finish(result: ChapterResult) -> None:
+        nonlocal report
+        results_by_id[result.id] = result
+        if result.status != "ok":
+            failed.add(result.id)
+        left = [budgets[c.id] for c in chapters if c.id not in results_by_id]
+        left_budget = None if any(b is None for b in left) else float(sum(left))
+        elapsed = time.perf_counter() - started
+        print(progress_line(len(results_by_id), len(chapters), result, elapsed, left_budget, jobs), flush=True)
+        ordered = [results_by_id[c.id] for c in chapters if c.id in results_by_id]
+        # rewritten after every chapter, so an interrupted run still leaves a report of what ran
+        report = write_report(RunReport(profile, str(out), ordered, round(elapsed, 1)), out)
+
+    def skip_if_blocked(chapter: course.Chapter) -> bool:
         blocked = [d for d in chapter.depends_on if d in failed]
         if blocked:
-            result = ChapterResult(chapter.id, chapter.title, chapter.skill, chapter.notebook, "skipped",
-                                   error=f"dependency failed: {', '.join(blocked)}")
-        else:
-            print(f"[{profile}] {chapter.id}: running {chapter.notebook} ...", flush=True)
-            result = execute_chapter(chapter, profile, out)
-            print(f"[{profile}] {chapter.id}: {result.status} in {result.seconds:.1f} s {result.error}", flush=True)
-        if result.status != "ok":
-            failed.add(chapter.id)
-        chapter_results.append(result)
-        # rewritten after every chapter, so an interrupted run still leaves a report of what ran
-        elapsed = round(time.perf_counter() - started, 1)
-        report = write_report(RunReport(profile, str(out), chapter_results, elapsed), out)
+            finish(ChapterResult(chapter.id, chapter.title, chapter.skill, chapter.notebook, "skipped",
+                                 error=f"dependency failed: {', '.join(blocked)}"))
+        return bool(blocked)
+
+    print(f"[{profile}{' dry run' if dry else ''}] {len(chapters)} chapters, {jobs} at a time", flush=True)
+    if jobs == 1:
+        for chapter in chapters:
+            if not skip_if_blocked(chapter):
+                print(f"[{profile}] {chapter.id}: running {chapter.notebook} ...", flush=True)
+                finish(run_chapter(chapter.id, profile, str(out), env_for(chapter)))
+    else:
+        _run_parallel(chapters, profile, out, jobs, env_for, finish, skip_if_blocked, results_by_id)
     print(report.to_markdown())
+    if dry:
+        write_estimates(chapters, report, out)
     if build_site and not any(c.status == "ok" for c in report.chapters):
         print(f"no chapter succeeded: site not built (the errors are in {out / 'report.md'}; fix them and run "
               "again, or build the site later with `gancore site`)", flush=True)
@@ -227,6 +300,67 @@ def run_course(profile: str | None = None, chapter_ids: list[str] | None = None,
         html = site.build_site(report, manifest, out)
         print(f"Site: {html / 'index.html'}")
     return report
+
+
+def _run_parallel(chapters, profile, out, jobs, env_for, finish, skip_if_blocked, results_by_id) -> None:
+    """Run chapters ``jobs`` at a time in spawned worker processes (each with its own environment), starting a
+    chapter only once every chapter it depends on has finished."""
+    import multiprocessing
+    from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+
+    pending = list(chapters)
+    in_run = {c.id for c in chapters}
+    running = {}
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        while pending or running:
+            for chapter in list(pending):
+                if len(running) >= jobs:
+                    break
+                if skip_if_blocked(chapter):
+                    pending.remove(chapter)
+                    continue
+                if all(d in results_by_id or d not in in_run for d in chapter.depends_on):
+                    print(f"[{profile}] {chapter.id}: running {chapter.notebook} ...", flush=True)
+                    running[pool.submit(run_chapter, chapter.id, profile, str(out), env_for(chapter))] = chapter
+                    pending.remove(chapter)
+            if not running:
+                continue
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                chapter = running.pop(future)
+                try:
+                    finish(future.result())
+                except Exception as error:  # noqa: BLE001 - a crashed worker fails its chapter, not the run
+                    finish(ChapterResult(chapter.id, chapter.title, chapter.skill, chapter.notebook, "failed",
+                                         error=f"worker process failed: {type(error).__name__}: {error}"))
+
+
+def write_estimates(chapters, report: RunReport, out: Path) -> list[dict]:
+    """``full-estimates.json`` and ``.md``: each chapter's dry-run status, seconds per training step here, the
+    full profile's steps, and CPU / GPU hours extrapolated from them."""
+    name, tflops = GPU_REFERENCE
+    gflops = dry_run.measure_gflops()
+    by_id = {c.id: {"status": c.status, "seconds": c.seconds, "step_seconds": c.step_seconds, "error": c.error}
+             for c in report.chapters}
+    rows = dry_run.estimate_rows(chapters, by_id, gflops, tflops)
+    (out / "full-estimates.json").write_text(json.dumps(
+        {"machine": machine_description(), "gflops_here": round(gflops, 1), "gpu": name, "gpu_tflops": tflops,
+         "rows": rows}, indent=2))
+    lines = ["# `full` profile: dry run and cost estimates", "",
+             f"Machine: {machine_description()}; float32 matrix products here: {gflops:.0f} GFLOP/s. GPU hours "
+             f"assume {name} at {tflops} TFLOP/s reaches the same share of its peak as this CPU did (optimistic "
+             "for small networks, whose steps are bound by overheads). Seconds per step: the slowest steady "
+             "training step of the chapter's fits (not the first, which includes tracing).", "",
+             "| chapter | dry run | dry run (s) | s/step here | full steps | CPU hours here | GPU hours (est.) |",
+             "|---|---|---:|---:|---:|---:|---:|"]
+    fmt = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
+    for row in rows:
+        lines.append(f"| {row['chapter']} | {row['status']} | {fmt(row['dry_run_seconds'], '.0f')} | "
+                     f"{fmt(row['step_seconds'], '.2f')} | {row['full_steps']:,} | {fmt(row['cpu_hours'], '.1f')} | "
+                     f"{fmt(row['gpu_hours'], '.2f')} |")
+    (out / "full-estimates.md").write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+    return rows
 
 
 def make_folder(path: Path, option: str) -> Path:

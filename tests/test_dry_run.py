@@ -54,7 +54,10 @@ def test_mini_data_has_the_real_layouts_and_the_loaders_read_it(tmp_path, monkey
 
 def test_step_time_log_and_estimates(tmp_path, monkeypatch):
     from gancore import course
+    from gancore.training.callbacks import STEP_LOG_ENV
     from gancore.training.fitting import fit_steps
+
+    assert dry_run.STEP_LOG_ENV == STEP_LOG_ENV  # the runner sets what fit_steps reads
 
     log = tmp_path / "steps.jsonl"
     monkeypatch.setenv("GANCORE_STEP_LOG", str(log))
