@@ -204,22 +204,30 @@ def train_command(args) -> int:
 
 def results_command(args) -> int:
     """``gancore results record|readme``."""
+    from pathlib import Path
+
     from gancore import course, paths, published
 
     manifest = course.load_manifest()
     if args.action == "record":
-        report = published.record(args.run, args.chapters, manifest=manifest)
-        print(f"{published.store_path(report.profile)}: {len(report.chapters)} chapters")
-    store = published.store_path(args.profile)
-    block = published.readme_block(published.load_store(store, args.profile), manifest)
+        if (Path(args.run) / published.ESTIMATES_FILE).is_file():  # a dry run: only its estimates are recorded
+            print(f"{published.record_estimates(args.run)}: the full profile's dry-run estimates")
+        else:
+            report = published.record(args.run, args.chapters, manifest=manifest)
+            print(f"{published.store_path(report.profile)}: {len(report.chapters)} chapters")
     readme = paths.repo_root() / "README.md"
+    blocks = [(args.profile, published.readme_block(published.load_store(published.store_path(args.profile),
+                                                                            args.profile), manifest))]
+    if published.estimates_path().is_file():
+        blocks.append((published.ESTIMATES_PROFILE, published.estimates_block(published.estimates_path())))
     if args.action == "readme" and args.check:
-        current = published.update_readme(readme, block, args.profile, check=True)
-        print("README results table is current" if current else
-              "README results table is stale: run `gancore results readme`")
-        return 0 if current else 1
-    published.update_readme(readme, block, args.profile)
-    print(f"{readme}: results table regenerated from {store}")
+        stale = [name for name, block in blocks if not published.update_readme(readme, block, name, check=True)]
+        print(f"README tables are stale ({', '.join(stale)}): run `gancore results readme`" if stale else
+              "README results tables are current")
+        return 1 if stale else 0
+    for name, block in blocks:
+        published.update_readme(readme, block, name)
+    print(f"{readme}: tables regenerated ({', '.join(name for name, _ in blocks)})")
     return 0
 
 

@@ -205,9 +205,32 @@ def estimate_rows(chapters, reports: dict[str, dict], gflops_here: float, gpu_tf
         cpu_hours = seconds * steps / 3600 if seconds else None
         gpu_hours = cpu_hours * gflops_here / (1000 * gpu_tflops) if cpu_hours else None
         rows.append({"chapter": chapter.id, "status": report.get("status", "not run"),
-                     "dry_run_seconds": report.get("seconds"), "step_seconds": seconds, "full_steps": steps,
-                     "cpu_hours": cpu_hours, "gpu_hours": gpu_hours, "error": report.get("error", "")})
+                     "dry_run_seconds": report.get("seconds"), "load": report.get("load"), "step_seconds": seconds,
+                     "full_steps": steps, "cpu_hours": cpu_hours, "gpu_hours": gpu_hours,
+                     "error": report.get("error", "")})
     return rows
+
+
+def estimates_markdown(data: dict) -> str:
+    """The table of ``full-estimates.json`` (rows from :func:`estimate_rows`), then the failed chapters' errors."""
+    fmt = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
+    lines = [f"Machine: {data['machine']}; float32 matrix products here: {data['gflops_here']:.0f} GFLOP/s. GPU "
+             f"hours assume {data['gpu']} at {data['gpu_tflops']} TFLOP/s reaches the same share of its peak as this "
+             "CPU did (optimistic for small networks, whose steps are bound by overheads). Seconds per step: the "
+             "slowest steady training step of the chapter's fits (the first, which includes tracing, excluded); "
+             "load: the 1-minute load average when the chapter started (2 cores: above 2 means shared). Full steps: "
+             "the sum of the profile's step settings (times its seeds), an approximation.", "",
+             "| chapter | dry run | dry run (s) | load | s/step here | full steps | CPU hours here | GPU hours (est) |",
+             "|---|---|---:|---:|---:|---:|---:|---:|"]
+    for row in data["rows"]:
+        lines.append(f"| {row['chapter']} | {row['status']} | {fmt(row['dry_run_seconds'], '.0f')} | "
+                     f"{fmt(row.get('load'), '.1f')} | {fmt(row['step_seconds'], '.2f')} | {row['full_steps']:,} | "
+                     f"{fmt(row['cpu_hours'], '.1f')} | {fmt(row['gpu_hours'], '.2f')} |")
+    failed = [row for row in data["rows"] if row["status"] != "ok"]
+    if failed:
+        lines += ["", "Failed or skipped:"] + [f"- {row['chapter']}: {row['error'] or row['status']}"
+                                                for row in failed]
+    return "\n".join(lines) + "\n"
 
 
 def measure_gflops(seconds: float = 2.0) -> float:

@@ -25,6 +25,37 @@ def store_path(profile: str = "quick", root: Path | None = None) -> Path:
     return (root or paths.repo_root()) / "results" / profile / "report.json"
 
 
+ESTIMATES_PROFILE = "full-dry-run"  # README markers and results/ folder of the full profile's dry run
+ESTIMATES_FILE = "full-estimates.json"
+
+
+def estimates_path(root: Path | None = None) -> Path:
+    return (root or paths.repo_root()) / "results" / ESTIMATES_PROFILE / ESTIMATES_FILE
+
+
+def record_estimates(run_dir: str | Path, store: Path | None = None) -> Path:
+    """Copy a dry run's ``full-estimates.json`` into ``results/full-dry-run/`` (its chapters' numbers after two
+    steps are not results, so nothing else of the run is recorded)."""
+    source = Path(run_dir) / ESTIMATES_FILE
+    data = json.loads(source.read_text())
+    if not isinstance(data.get("rows"), list):
+        raise course.CourseError(f"{source} has no rows: not a dry run's estimates")
+    store = store or estimates_path()
+    store.parent.mkdir(parents=True, exist_ok=True)
+    tmp = store.with_name(f".{store.name}.tmp")
+    tmp.write_text(json.dumps(data, indent=2) + "\n")
+    os.replace(tmp, store)
+    return store
+
+
+def estimates_block(path: Path) -> str:
+    """The README block of the committed dry-run estimates."""
+    from gancore.dry_run import estimates_markdown
+
+    body = estimates_markdown(json.loads(path.read_text()))
+    return f"{START.format(profile=ESTIMATES_PROFILE)}\n{body}{END.format(profile=ESTIMATES_PROFILE)}"
+
+
 def load_store(path: Path, profile: str) -> RunReport:
     if path.is_file():
         return RunReport.load(path)

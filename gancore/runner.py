@@ -340,26 +340,15 @@ def write_estimates(chapters, report: RunReport, out: Path) -> list[dict]:
     full profile's steps, and CPU / GPU hours extrapolated from them."""
     name, tflops = GPU_REFERENCE
     gflops = dry_run.measure_gflops()
-    by_id = {c.id: {"status": c.status, "seconds": c.seconds, "step_seconds": c.step_seconds, "error": c.error}
-             for c in report.chapters}
+    by_id = {c.id: {"status": c.status, "seconds": c.seconds, "step_seconds": c.step_seconds, "error": c.error,
+                    "load": c.load_before} for c in report.chapters}
     rows = dry_run.estimate_rows(chapters, by_id, gflops, tflops)
-    (out / "full-estimates.json").write_text(json.dumps(
-        {"machine": machine_description(), "gflops_here": round(gflops, 1), "gpu": name, "gpu_tflops": tflops,
-         "rows": rows}, indent=2))
-    lines = ["# `full` profile: dry run and cost estimates", "",
-             f"Machine: {machine_description()}; float32 matrix products here: {gflops:.0f} GFLOP/s. GPU hours "
-             f"assume {name} at {tflops} TFLOP/s reaches the same share of its peak as this CPU did (optimistic "
-             "for small networks, whose steps are bound by overheads). Seconds per step: the slowest steady "
-             "training step of the chapter's fits (not the first, which includes tracing).", "",
-             "| chapter | dry run | dry run (s) | s/step here | full steps | CPU hours here | GPU hours (est.) |",
-             "|---|---|---:|---:|---:|---:|---:|"]
-    fmt = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
-    for row in rows:
-        lines.append(f"| {row['chapter']} | {row['status']} | {fmt(row['dry_run_seconds'], '.0f')} | "
-                     f"{fmt(row['step_seconds'], '.2f')} | {row['full_steps']:,} | {fmt(row['cpu_hours'], '.1f')} | "
-                     f"{fmt(row['gpu_hours'], '.2f')} |")
-    (out / "full-estimates.md").write_text("\n".join(lines) + "\n")
-    print("\n".join(lines))
+    data = {"machine": machine_description(), "gflops_here": round(gflops, 1), "gpu": name, "gpu_tflops": tflops,
+            "rows": rows}
+    (out / "full-estimates.json").write_text(json.dumps(data, indent=2) + "\n")
+    text = "# `full` profile: dry run and cost estimates\n\n" + dry_run.estimates_markdown(data)
+    (out / "full-estimates.md").write_text(text)
+    print(text)
     return rows
 
 

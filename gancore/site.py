@@ -8,7 +8,7 @@ from pathlib import Path
 
 import yaml
 
-from gancore import course, results
+from gancore import course, notebooks, results
 
 
 def landing_page(report, manifest: course.Manifest) -> str:
@@ -17,7 +17,8 @@ def landing_page(report, manifest: course.Manifest) -> str:
     lines = [f"# {manifest.title}", "",
              "Executed notebooks of the course, one per experiment of *The GAN Book*, each ending with "
              f"measured results. This build ran the **{report.profile}** profile.", "",
-             "| Skill | Chapter | Status | Runtime (s) | Headline metric |", "|---|---|---|---:|---|"]
+             "Each chapter also opens in Google Colab (its first cell installs the course's package).", "",
+             "| Skill | Chapter | Status | Runtime (s) | Headline metric | Colab |", "|---|---|---|---:|---|---|"]
     for chapter in manifest.chapters:
         result = by_id.get(chapter.id)
         if result is None:
@@ -27,7 +28,8 @@ def landing_page(report, manifest: course.Manifest) -> str:
         if result.status != "ok" and result.error:
             metric = result.error.replace("|", "\\|")  # a failed chapter shows why, never numbers
         metric = metric or "-"
-        lines.append(f"| {chapter.skill} | {link} | {result.status} | {result.seconds:.0f} | {metric} |")
+        colab = f"[open]({notebooks.colab_url(chapter.notebook)})"
+        lines.append(f"| {chapter.skill} | {link} | {result.status} | {result.seconds:.0f} | {metric} | {colab} |")
     return "\n".join(lines) + "\n"
 
 
@@ -40,9 +42,14 @@ def write_book_files(report, manifest: course.Manifest, source: Path) -> None:
         "only_build_toc_files": True,
         "execute": {"execute_notebooks": "off"},
         # stderr holds TensorFlow's C++ log lines, which differ by machine and teach nothing
+        # html_theme_options replaces what jupyter-book derives from `repository` / `launch_buttons`, so the
+        # "Open in Colab" launch button is configured here (the notebook's path in the repository)
         "sphinx": {"config": {"html_show_copyright": False, "nb_output_stderr": "remove",
-                              "html_theme_options": {"use_download_button": False}}},
-        "exclude_patterns": ["_build", "outputs", "site", "**.ipynb_checkpoints"],
+                              "html_theme_options": {
+                                  "use_download_button": False, "repository_url": notebooks.COURSE_REPOSITORY,
+                                  "repository_branch": "main", "path_to_docs": "",
+                                  "launch_buttons": {"colab_url": "https://colab.research.google.com"}}}},
+        "exclude_patterns": ["_build", "outputs", "site", "mini-data", "step-times", "**.ipynb_checkpoints"],
     }
     toc = {"format": "jb-book", "root": "index", "chapters": [{"file": c.notebook.removesuffix(".ipynb")} for c in ok]}
     (source / "_config.yml").write_text(yaml.safe_dump(config, sort_keys=False))

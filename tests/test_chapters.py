@@ -93,6 +93,9 @@ def test_site_has_a_page_per_chapter(smoke_run):
         page = html / chapter.notebook.replace(".ipynb", ".html")
         assert page.is_file(), page
         assert chapter.title in index
+        colab = notebooks.colab_url(chapter.notebook)
+        assert colab in index, f"no Open in Colab link for {chapter.id} on the landing page"
+        assert "colab.research.google.com" in page.read_text(), f"no Colab launch button on {page.name}"
 
 
 def test_failures_are_reported_with_notebook_and_cell():
