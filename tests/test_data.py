@@ -588,3 +588,16 @@ def test_load_image_folder_resizes_sorts_and_skips_unreadable_files(tmp_path):
     assert folders.load_image_folder(tmp_path, size=4, limit=1).shape == (1, 4, 4, 3)
     with pytest.raises(FileNotFoundError):
         folders.load_image_folder(tmp_path / "missing", size=4)
+
+
+def test_leftovers_of_killed_processes_are_removed_on_the_next_load(tmp_path):
+    folder = tmp_path / "tiny"
+    folder.mkdir()
+    for name, data in tiny_files().items():
+        (folder / name).write_bytes(data)
+    dead = 2**22 + 4242  # above the usual pid range: no such process
+    leftovers = [folder / f".train.part-{dead}", tmp_path / "standins" / f".anime.part-{dead}"]
+    leftovers[1].mkdir(parents=True)
+    leftovers[0].write_bytes(b"half a file")
+    resolve(make_spec(), tmp_path)  # a cache hit
+    assert not any(path.exists() for path in leftovers)

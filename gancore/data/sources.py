@@ -77,6 +77,7 @@ def ensure_dataset(name: str | DatasetSpec, root: str | Path | None = None, retr
     spec = get_spec(name) if isinstance(name, str) else name
     folder = Path(root) if root is not None else paths.data_dir()
     folder = folder / spec.name
+    remove_stale_parts(folder.parent)  # temporary files of killed downloads or stand-in builds, here and one level down
     found, stale = verified_files(folder, spec, log) if folder.is_dir() else ({}, False)
     if len(found) == len(spec.files):
         if stale:
@@ -91,7 +92,6 @@ def ensure_dataset(name: str | DatasetSpec, root: str | Path | None = None, retr
         raise DataUnavailableError(how_to_message(spec, folder, list(missing), notes))
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        remove_stale_parts(folder)
         mirrors = spec.mirror_urls()
         if mirrors:
             installed, failures = fetch_from_mirrors(mirrors, folder, missing, retry, log)
