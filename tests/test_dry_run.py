@@ -31,7 +31,7 @@ def test_full_training_steps_counts_step_keys_and_seeds():
 
 
 def test_mini_data_has_the_real_layouts_and_the_loaders_read_it(tmp_path, monkeypatch):
-    from gancore import cross_domain, maps, superres, unpaired
+    from gancore import cartoon, cross_domain, maps, superres, unpaired
     from gancore.data import faces
 
     source = tmp_path / "cache"
@@ -47,6 +47,10 @@ def test_mini_data_has_the_real_layouts_and_the_loaders_read_it(tmp_path, monkey
     domains = cross_domain.celeba_domains(32, 4, 2, root=root / "celeba")
     assert domains.train_a.shape == (4, 32, 32, 3) and domains.test_b.shape == (2, 32, 32, 3)
     assert not faces.resolve_faces("anime_faces").standin
+    selfies = cartoon.cartoon_data(4, 2, 32, root=root)
+    assert not selfies.standin and "selfie2anime" in selfies.source
+    zebras = unpaired.unpaired_data("horse2zebra", 4, 2, 32, root=root)
+    assert not zebras.standin and zebras.test_b.shape == (2, 32, 32, 3)
     sr = superres.resolve_sr_data(4, 2, lr_size=64, scale=4)
     assert "FaceScrub" in sr.source and sr.train_hr.shape == (4, 256, 256, 3)
     assert dry_run.build_mini_data(tmp_path / "mini", source) == root  # built once
