@@ -24,11 +24,14 @@ TRAINING_STEPS = 2
 EVAL_SAMPLES = 256
 IMAGES_PER_FOLDER = 8
 
-#: settings that count training steps (cut to 2), epochs (to 1), steps per epoch or per call (to 1), evaluation
-#: cadences (to 1), evaluation or sample sizes (to at most EVAL_SAMPLES), image counts (to IMAGES_PER_FOLDER)
+#: settings that count training steps (cut to 2; discriminator updates to 10), epochs (to 1), steps per epoch or
+#: per call (to 1), evaluation cadences (to 1), evaluation or sample sizes (to at most EVAL_SAMPLES), image
+#: counts (to IMAGES_PER_FOLDER)
 STEP_KEYS = {"steps", "variant_steps", "paper_steps", "book_steps", "guide_steps", "face_steps", "gp_steps",
-             "ssl_steps", "toy_steps", "circle_steps", "dim_steps", "adv_train_steps", "ablation_steps", "d_updates",
+             "ssl_steps", "toy_steps", "circle_steps", "dim_steps", "adv_train_steps", "ablation_steps",
              "pretrain_steps", "seed_steps", "book_recipe_steps", "fallback_steps"}
+D_UPDATE_KEYS = {"d_updates"}  # discriminator updates, up to 5 per generator step: cut to 2 generator steps' worth
+MAX_CRITIC_STEPS = 5
 EPOCH_KEYS = {"epochs", "elbo_epochs", "classifier_epochs"}
 PER_EPOCH_KEYS = {"steps_per_epoch", "book_steps_per_epoch", "guide_steps_per_epoch", "face_steps_per_epoch",
                   "variant_steps_per_epoch", "steps_per_execution", "toy_steps_per_execution", "interrupt_at"}
@@ -56,6 +59,8 @@ def cut_settings(settings: dict[str, Any]) -> tuple[dict[str, Any], dict[str, tu
         new = value
         if key in STEP_KEYS and isinstance(value, int):
             new = min(value, TRAINING_STEPS)
+        elif key in D_UPDATE_KEYS and isinstance(value, int):
+            new = min(value, TRAINING_STEPS * MAX_CRITIC_STEPS)
         elif key in EPOCH_KEYS | PER_EPOCH_KEYS | CADENCE_KEYS and isinstance(value, int):
             new = min(value, 1)
         elif key in SAMPLE_KEYS and isinstance(value, int):
@@ -76,7 +81,7 @@ def cut_settings(settings: dict[str, Any]) -> tuple[dict[str, Any], dict[str, tu
 def full_training_steps(settings: dict[str, Any]) -> int:
     """Training steps the ``full`` settings ask for: the sum of its step keys (epochs x steps per epoch where a
     chapter counts in epochs), times the number of seeds where a seed list repeats the training."""
-    steps = sum(int(settings[k]) for k in STEP_KEYS if isinstance(settings.get(k), int))
+    steps = sum(int(settings[k]) for k in STEP_KEYS | D_UPDATE_KEYS if isinstance(settings.get(k), int))
     if not steps and isinstance(settings.get("epochs"), int):  # counted in epochs over the training images
         per_epoch = settings.get("steps_per_epoch") or math.ceil(
             int(settings.get("train_samples") or 60000) / int(settings.get("batch_size") or 128))
