@@ -35,6 +35,7 @@ MAX_CRITIC_STEPS = 5
 EPOCH_KEYS = {"epochs", "elbo_epochs", "classifier_epochs"}
 PER_EPOCH_KEYS = {"steps_per_epoch", "book_steps_per_epoch", "guide_steps_per_epoch", "face_steps_per_epoch",
                   "variant_steps_per_epoch", "steps_per_execution", "toy_steps_per_execution", "interrupt_at"}
+POINT_KEYS = {"loss_points"}  # points logged per run (steps // points must stay >= 1): cut to the 2 steps
 CADENCE_KEYS = {"eval_every_epochs", "book_eval_every_epochs", "guide_eval_every_epochs", "paper_eval_every_epochs",
                 "variant_eval_every_epochs", "grid_every_epochs", "face_eval_every", "frame_every", "save_every"}
 SAMPLE_KEYS = {"eval_samples", "book_eval_samples", "inception_samples", "test_samples", "train_samples",
@@ -59,6 +60,8 @@ def cut_settings(settings: dict[str, Any]) -> tuple[dict[str, Any], dict[str, tu
         new = value
         if key in STEP_KEYS and isinstance(value, int):
             new = min(value, TRAINING_STEPS)
+        elif key in POINT_KEYS and isinstance(value, int):
+            new = min(value, TRAINING_STEPS)
         elif key in D_UPDATE_KEYS and isinstance(value, int):
             new = min(value, TRAINING_STEPS * MAX_CRITIC_STEPS)
         elif key in EPOCH_KEYS | PER_EPOCH_KEYS | CADENCE_KEYS and isinstance(value, int):
@@ -75,6 +78,12 @@ def cut_settings(settings: dict[str, Any]) -> tuple[dict[str, Any], dict[str, tu
             new = 1
         if new != value:
             out[key] = new
+    if isinstance(settings.get("interrupt_at"), int) and isinstance(settings.get("steps_per_epoch"), int):
+        # the interruption demo stops in the middle of the second epoch and resumes from the first one's backup
+        out["steps_per_epoch"] = min(settings["steps_per_epoch"], 2)
+        out["interrupt_at"] = min(settings["interrupt_at"], out["steps_per_epoch"] + 1)
+        if isinstance(out.get("steps"), int):
+            out["steps"] = min(settings["steps"], max(out["steps"], 2 * out["steps_per_epoch"]))
     return out, {k: (settings[k], out[k]) for k in settings if out[k] != settings[k]}
 
 

@@ -16,13 +16,20 @@ def test_cut_settings_shortens_the_run_and_keeps_the_networks():
     full = {"steps": 100000, "steps_per_epoch": 500, "steps_per_execution": 50, "epochs": 20, "batch_size": 128,
             "image_size": 256, "width": 1.0, "latent_dim": 100, "eval_samples": 10000, "train_images": 2014,
             "seeds": [1, 2, 3], "sizes": [50, 100, 250, 500, 10000], "critic_steps": 5, "learning_rate": 2e-4,
-            "interrupt_at": 1500, "seed_steps": 0, "max_images": None, "library": True, "d_updates": 15000}
+            "seed_steps": 0, "max_images": None, "library": True, "d_updates": 15000, "loss_points": 100}
     cut, changes = dry_run.cut_settings(full)
     assert cut == {**full, "steps": 2, "steps_per_epoch": 1, "steps_per_execution": 1, "epochs": 1,
                    "eval_samples": 256, "train_images": 8, "seeds": [1], "sizes": [50, 100, 250],
-                   "interrupt_at": 1, "d_updates": 10}  # 2 generator steps of a WGAN with 5 critic updates each
+                   "d_updates": 10,  # 2 generator steps of a WGAN with 5 critic updates each
+                   "loss_points": 2}  # steps // loss_points logged points stays >= 1
     assert changes["steps"] == (100000, 2) and "batch_size" not in changes and "critic_steps" not in changes
     assert full["steps"] == 100000  # the input is not modified
+
+
+def test_an_interruption_demo_stops_in_the_middle_of_the_second_epoch():
+    full = {"steps": 148950, "steps_per_epoch": 993, "interrupt_at": 1500, "save_every": 1}
+    cut, _ = dry_run.cut_settings(full)
+    assert cut == {"steps": 4, "steps_per_epoch": 2, "interrupt_at": 3, "save_every": 1}
 
 
 def test_full_training_steps_counts_step_keys_and_seeds():
