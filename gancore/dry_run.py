@@ -35,7 +35,7 @@ MAX_CRITIC_STEPS = 5
 EPOCH_KEYS = {"epochs", "elbo_epochs", "classifier_epochs"}
 PER_EPOCH_KEYS = {"steps_per_epoch", "book_steps_per_epoch", "guide_steps_per_epoch", "face_steps_per_epoch",
                   "variant_steps_per_epoch", "steps_per_execution", "toy_steps_per_execution", "interrupt_at"}
-POINT_KEYS = {"loss_points"}  # points logged per run (steps // points must stay >= 1): cut to the 2 steps
+POINT_KEYS = {"loss_points", "toy_snapshots"}  # points per run (steps // points must stay >= 1): cut to 2
 CADENCE_KEYS = {"eval_every_epochs", "book_eval_every_epochs", "guide_eval_every_epochs", "paper_eval_every_epochs",
                 "variant_eval_every_epochs", "grid_every_epochs", "face_eval_every", "frame_every", "save_every"}
 SAMPLE_KEYS = {"eval_samples", "book_eval_samples", "inception_samples", "test_samples", "train_samples",
