@@ -90,7 +90,8 @@ def cut_settings(settings: dict[str, Any]) -> tuple[dict[str, Any], dict[str, tu
 def full_training_steps(settings: dict[str, Any]) -> int:
     """Training steps the ``full`` settings ask for: the sum of its step keys (epochs x steps per epoch where a
     chapter counts in epochs), times the number of seeds where a seed list repeats the training."""
-    steps = sum(int(settings[k]) for k in STEP_KEYS | D_UPDATE_KEYS if isinstance(settings.get(k), int))
+    counted = (STEP_KEYS | D_UPDATE_KEYS) - {"fallback_steps"}  # fallback: only when an earlier output is missing
+    steps = sum(int(settings[k]) for k in counted if isinstance(settings.get(k), int))
     if not steps and isinstance(settings.get("epochs"), int):  # counted in epochs over the training images
         per_epoch = settings.get("steps_per_epoch") or math.ceil(
             int(settings.get("train_samples") or 60000) / int(settings.get("batch_size") or 128))

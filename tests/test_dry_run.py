@@ -34,6 +34,7 @@ def test_an_interruption_demo_stops_in_the_middle_of_the_second_epoch():
 
 def test_full_training_steps_counts_step_keys_and_seeds():
     assert dry_run.full_training_steps({"steps": 1000, "variant_steps": 500, "seeds": [1, 2]}) == 3000
+    assert dry_run.full_training_steps({"fallback_steps": 200}) == 0  # only when an earlier chapter's output is missing
     assert dry_run.full_training_steps({"epochs": 20, "train_samples": 60000, "batch_size": 64}) == 20 * 938
 
 

@@ -131,3 +131,34 @@ def test_chapter_run_renders_its_results(tmp_path, monkeypatch):
     text = run.results_table()
     assert "| test loss (lower is better) | 35.5 | - | - | - | <= 40 met |" in text
     assert "the book reports" in text
+
+
+def test_committed_readme_estimates_are_generated_from_the_committed_dry_run():
+    """README.md's table of the full profile's dry run is exactly what `gancore results readme` makes of
+    results/full-dry-run/full-estimates.json."""
+    from gancore import paths
+
+    path = published.estimates_path()
+    assert path.is_file(), "record a dry run: make test-full, then gancore results record --run _build/full-dry-run"
+    block = published.estimates_block(path)
+    assert published.update_readme(paths.repo_root() / "README.md", block, published.ESTIMATES_PROFILE,
+                                   check=True), "README estimates table is stale: run `gancore results readme`"
+
+
+def test_recording_a_dry_run_keeps_only_its_estimates(tmp_path):
+    run = tmp_path / "run"
+    run.mkdir()
+    data = {"machine": "m", "gflops_here": 100.0, "gpu": "g", "gpu_tflops": 10.0,
+            "rows": [{"chapter": "a", "status": "failed", "dry_run_seconds": 3.0, "load": 0.2, "step_seconds": None,
+                      "full_steps": 1000, "cpu_hours": None, "gpu_hours": None, "error": "cell [3]: ValueError: x"},
+                     {"chapter": "b", "status": "ok", "dry_run_seconds": 30.0, "load": None, "step_seconds": 0.5,
+                      "full_steps": 7200, "cpu_hours": 1.0, "gpu_hours": 0.01, "error": ""}]}
+    (run / published.ESTIMATES_FILE).write_text(json.dumps(data))
+    store = published.record_estimates(run, tmp_path / "results" / "full-estimates.json")
+    block = published.estimates_block(store)
+    assert block.startswith("<!-- results:full-dry-run:start") and block.endswith("<!-- results:full-dry-run:end -->")
+    assert "| b | ok | 30 | - | 0.50 | 7,200 | 1.0 | 0.01 |" in block
+    assert "- a: cell [3]: ValueError: x" in block
+    (run / published.ESTIMATES_FILE).write_text("{}")
+    with pytest.raises(course.CourseError, match="not a dry run"):
+        published.record_estimates(run, store)
