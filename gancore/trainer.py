@@ -23,6 +23,7 @@ import keras
 import numpy as np
 
 from gancore.errors import UserError
+from gancore.training.schedules import LinearDecayAfterHalf
 
 MODELS = {
     # the original WGAN: RMSprop 5e-5, weight clipping 0.01, no normalisation in the critic
@@ -192,28 +193,15 @@ def parse_schedule(spec: str, learning_rate: float, updates_per_epoch: int, tota
             if total_epochs is None:
                 return learning_rate
             hold = int(args[0]) if args else total_epochs // 2
-            return HoldThenLinearDecay(learning_rate, hold * updates_per_epoch, total_epochs * updates_per_epoch)
+            if hold >= total_epochs:  # held for the whole run: no decay within it
+                return learning_rate
+            return LinearDecayAfterHalf(learning_rate, total_epochs * updates_per_epoch, hold * updates_per_epoch)
     except ValueError:
         pass
     raise TrainError(f"Bad learning-rate schedule {spec!r}: use constant, step:FACTOR:EPOCHS or linear[:EPOCHS]")
 
 
 @keras.saving.register_keras_serializable(package="gancore")
-class HoldThenLinearDecay(keras.optimizers.schedules.LearningRateSchedule):
-    """The rate stays at ``initial`` for ``hold`` updates, then falls linearly to 0 at ``total``."""
-
-    def __init__(self, initial: float, hold: int, total: int):
-        self.initial, self.hold, self.total = float(initial), int(hold), int(total)
-
-    def __call__(self, step):
-        step = keras.ops.cast(step, "float32")
-        fraction = keras.ops.clip((step - self.hold) / max(1, self.total - self.hold), 0.0, 1.0)
-        return self.initial * (1.0 - fraction)
-
-    def get_config(self):
-        return {"initial": self.initial, "hold": self.hold, "total": self.total}
-
-
 def current_rate(optimizer) -> float:
     rate = optimizer.learning_rate
     return float(rate.numpy() if hasattr(rate, "numpy") else rate)

@@ -120,3 +120,16 @@ def test_missing_and_empty_folders_exit_2_with_a_message(tmp_path, capsys):
     (tmp_path / "empty" / "readme.txt").write_text("no images here")
     assert cli.main(["train", "--data", str(tmp_path / "empty"), "--out", str(tmp_path / "o")]) == 2
     assert "No usable images" in capsys.readouterr().err
+
+
+def test_one_linear_decay_schedule_for_cyclegan_and_gancore_train():
+    """gancore train's ``linear`` is CycleGAN's LinearDecayAfterHalf (one schedule, one home); hand-checked values."""
+    from gancore.training import cyclegan, schedules
+
+    assert cyclegan.LinearDecayAfterHalf is schedules.LinearDecayAfterHalf
+    paper = schedules.LinearDecayAfterHalf(2e-4, total_steps=1000)  # hold 500, then down to 0 at 1000
+    np.testing.assert_allclose([float(paper(s)) for s in (0, 500, 750, 1000, 1200)], [2e-4, 2e-4, 1e-4, 0, 0])
+    linear = trainer.parse_schedule("linear", 0.5, updates_per_epoch=10, total_epochs=4)  # hold 2 epochs
+    assert isinstance(linear, schedules.LinearDecayAfterHalf)
+    np.testing.assert_allclose([float(linear(i)) for i in (0, 20, 30, 40)], [0.5, 0.5, 0.25, 0.0])
+    assert trainer.parse_schedule("linear:4", 0.5, updates_per_epoch=10, total_epochs=4) == 0.5  # held to the end

@@ -23,6 +23,7 @@ import tensorflow as tf
 
 from gancore import losses as gan_losses
 from gancore.training.distribute import compile_two_optimizers, scale_loss
+from gancore.training.schedules import LinearDecayAfterHalf  # noqa: F401 - the chapters import it from here
 from gancore.training.weight_average import averaged_copy, update_average
 
 # E3 apples <-> oranges: loss_weights=[1, 1, 10, 10, 3, 3]; E4 horses <-> zebras: [1, 1, 10, 10, 5, 5]
@@ -127,33 +128,6 @@ class ImagePool(tf.Module):
 
         _, out = tf.while_loop(lambda i, _: i < n, body, (tf.constant(0), out))
         return tf.reshape(out.stack(), tf.shape(images))
-
-
-@keras.saving.register_keras_serializable(package="gancore")
-class LinearDecayAfterHalf(keras.optimizers.schedules.LearningRateSchedule):
-    """The CycleGAN paper's schedule: the initial rate for the first ``decay_start`` steps (half of training by
-    default; the paper: 100 epochs of 200), then a straight line down to 0 at ``total_steps``.
-
-    lr(step) = initial x clip((total_steps - step) / (total_steps - decay_start), 0, 1)."""
-
-    def __init__(self, initial_learning_rate: float, total_steps: int, decay_start: int | None = None,
-                 name: str = "linear_decay_after_half"):
-        super().__init__()
-        self.initial_learning_rate = float(initial_learning_rate)
-        self.total_steps = int(total_steps)
-        self.decay_start = int(self.total_steps // 2 if decay_start is None else decay_start)
-        if not 0 <= self.decay_start < self.total_steps:
-            raise ValueError(f"Need 0 <= decay_start < total_steps, got {self.decay_start} and {self.total_steps}")
-        self.name = name
-
-    def __call__(self, step):
-        step = tf.cast(step, tf.float32)
-        remaining = (self.total_steps - step) / float(self.total_steps - self.decay_start)
-        return self.initial_learning_rate * tf.clip_by_value(remaining, 0.0, 1.0)
-
-    def get_config(self) -> dict:
-        return {"initial_learning_rate": self.initial_learning_rate, "total_steps": self.total_steps,
-                "decay_start": self.decay_start, "name": self.name}
 
 
 def book_adam(learning_rate=2e-4) -> keras.optimizers.Adam:
