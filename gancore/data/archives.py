@@ -19,13 +19,11 @@ So ``<data>/<name>/`` is either absent, the previous complete copy, or the new c
 from __future__ import annotations
 
 import hashlib
-import http.client
 import json
 import os
 import shutil
 import subprocess
 import tarfile
-import time
 import urllib.error
 import urllib.request
 import zipfile
@@ -34,7 +32,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from gancore import paths
-from gancore.data.cache import CHUNK, ChecksumError, part_path, remove_stale_parts
+from gancore.data.cache import CHUNK, ChecksumError, part_path, remove_stale_parts, write_json
 from gancore.data.download import (
     DEFAULT_RETRY,
     USER_AGENT,
@@ -42,7 +40,7 @@ from gancore.data.download import (
     PermanentHTTPError,
     RetryPolicy,
     TransferError,
-    unreachable,
+    with_retries,
 )
 from gancore.data.specs import IMAGE_EXTENSIONS
 
@@ -295,27 +293,8 @@ def _http_resume(url: str, partial: Path, timeout: float, log: Callable[[str], N
 
 
 def http_download(url: str, partial: Path, retry: RetryPolicy, log: Callable[[str], None]) -> None:
-    """:func:`_http_resume` with retries and backoff; the same error classes as :func:`download.download_file`."""
-    last: Exception | None = None
-    for attempt in range(retry.tries):
-        try:
-            _http_resume(url, partial, retry.timeout_seconds, log)
-            return
-        except urllib.error.HTTPError as err:
-            err.close()
-            if 400 <= err.code < 500 and err.code not in (408, 429):
-                raise PermanentHTTPError(f"HTTP {err.code} {err.reason}") from err
-            last = err
-        except urllib.error.URLError as err:
-            if unreachable(err):
-                raise MirrorUnreachable(f"cannot reach host ({err.reason})") from err
-            last = err
-        except (TransferError, http.client.HTTPException, OSError) as err:
-            last = err
-        log(f"  try {attempt + 1}/{retry.tries} failed: {last}")
-        if attempt + 1 < retry.tries and retry.backoff_seconds > 0:
-            time.sleep(retry.backoff_seconds * 2**attempt)
-    raise TransferError(f"gave up after {retry.tries} tries ({last})")
+    """:func:`_http_resume` with :func:`download.with_retries` (each retry resumes where the last one stopped)."""
+    with_retries(lambda: _http_resume(url, partial, retry.timeout_seconds, log), retry, log)
 
 
 def kaggle_download(slug: str, partial: Path, log: Callable[[str], None]) -> None:
@@ -351,15 +330,6 @@ def read_json(path: Path) -> dict:
     except (OSError, ValueError):
         return {}
     return value if isinstance(value, dict) else {}
-
-
-def write_json(path: Path, value: dict) -> None:
-    tmp = part_path(path)
-    try:
-        tmp.write_text(json.dumps(value, indent=2, sort_keys=True) + "\n")
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 def _safe_members_zip(archive: zipfile.ZipFile, strip: str):

@@ -127,10 +127,14 @@ def write_stamp(folder: Path, spec: DatasetSpec, sources: dict[str, str]) -> Non
         files[name] = {"sha256": spec.files[name], "size": stat.st_size, "mtime_ns": stat.st_mtime_ns,
                        "source": source}
     stamp = {"dataset": spec.name, "source": describe_sources(sources), "files": files}
-    path = folder / STAMP_NAME
+    write_json(folder / STAMP_NAME, stamp)
+
+
+def write_json(path: Path, value: dict) -> None:
+    """Write ``value`` as sorted, indented JSON through a ``.part`` file renamed into place (atomic)."""
     tmp = part_path(path)
     try:
-        tmp.write_text(json.dumps(stamp, indent=2, sort_keys=True) + "\n")
+        tmp.write_text(json.dumps(value, indent=2, sort_keys=True) + "\n")
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -73,10 +73,17 @@ def download_file(url: str, target: Path, expected_sha256: str, retry: RetryPoli
     mismatch raises :class:`ChecksumError` at once, an unreachable host :class:`MirrorUnreachable`,
     a 4xx answer :class:`PermanentHTTPError`, and running out of tries :class:`TransferError`.
     """
+    with_retries(lambda: _download_once(url, target, expected_sha256, retry.timeout_seconds), retry, log)
+
+
+def with_retries(attempt: Callable[[], None], retry: RetryPolicy, log: Callable[[str], None]) -> None:
+    """Call ``attempt`` up to ``retry.tries`` times with backoff. A 4xx answer (but 408/429) raises
+    :class:`PermanentHTTPError` and an unreachable host :class:`MirrorUnreachable` at once; transfer errors,
+    bad gzip data, timeouts and 5xx answers are retried, then :class:`TransferError`."""
     last: Exception | None = None
-    for attempt in range(retry.tries):
+    for number in range(retry.tries):
         try:
-            _download_once(url, target, expected_sha256, retry.timeout_seconds)
+            attempt()
             return
         except urllib.error.HTTPError as err:
             err.close()
@@ -89,9 +96,9 @@ def download_file(url: str, target: Path, expected_sha256: str, retry: RetryPoli
             last = err
         except (TransferError, CorruptDataError, http.client.HTTPException, OSError) as err:
             last = err
-        log(f"  try {attempt + 1}/{retry.tries} failed: {last}")
-        if attempt + 1 < retry.tries and retry.backoff_seconds > 0:
-            time.sleep(retry.backoff_seconds * 2**attempt)
+        log(f"  try {number + 1}/{retry.tries} failed: {last}")
+        if number + 1 < retry.tries and retry.backoff_seconds > 0:
+            time.sleep(retry.backoff_seconds * 2**number)
     raise TransferError(f"gave up after {retry.tries} tries ({last})")
 
 
