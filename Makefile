@@ -1,6 +1,7 @@
 # The course's commands. Each target sets up what it needs and is safe to re-run.
 #   make book     execute every chapter (PROFILE=quick by default), write the run report, build the site
-#   make test     the whole test suite (what CI runs)
+#   make test     the whole test suite (what CI runs): lint, fast unit tests, then chapters, browser and install
+#   make test-fast     lint and the unit tests only (no notebook runs, no browser, no venv build), for development
 #   make test-install  only the fresh-venv pip install test (Colab / plain Jupyter path)
 #   make test-full     dry run of every chapter's full profile (2 steps each; writes full-estimates.md)
 #   make lab      open the course in JupyterLab with the course kernel
@@ -11,7 +12,7 @@ PY := $(VENV)/bin/python
 PROFILE ?= quick
 STAMP := $(VENV)/.gancore-installed
 
-.PHONY: book test test-install test-full nbval lab setup data browser lint clean
+.PHONY: book test test-fast test-install test-full nbval lab setup data browser lint clean
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -32,9 +33,17 @@ browser:
 book: data
 	$(PY) -m gancore run --profile $(PROFILE)
 
+# Tiers: lint, then the fast unit tests (a few minutes), then what executes notebooks, drives a browser or builds a venv.
+FAST_TESTS := not chapters and not browser and not install
+
 test: data browser
 	$(PY) -m ruff check gancore tests data_scripts
-	$(PY) -m pytest -ra
+	$(PY) -m pytest -ra -m "$(FAST_TESTS)"
+	$(PY) -m pytest -ra -m "not ($(FAST_TESTS))"
+
+test-fast: data
+	$(PY) -m ruff check gancore tests data_scripts
+	$(PY) -m pytest -ra -m "$(FAST_TESTS)"
 
 test-full: data
 	$(PY) -m gancore run --profile full --dry-run --out _build/full-dry-run --outputs _build/full-dry-run/outputs --no-site

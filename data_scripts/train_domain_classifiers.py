@@ -18,11 +18,14 @@ EPOCHS = {"mnist": 6, "fashion_mnist": 15}
 
 
 def train(domain: str, epochs: int, seed: int) -> dict:
-    from gancore import classifiers
+    import keras
+
     from gancore.data import load_mnist
+    from gancore.models import classifiers
 
     data = load_mnist(domain)
     started = time.perf_counter()
+    keras.utils.set_random_seed(seed)  # the whole run (initial weights, dropout) from this seed
     model, accuracy = classifiers.train_domain_classifier(data.x_train, data.y_train, data.x_test, data.y_test,
                                                           epochs=epochs, seed=seed)
     seconds = time.perf_counter() - started
@@ -41,7 +44,7 @@ def train(domain: str, epochs: int, seed: int) -> dict:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from gancore import classifiers
+    from gancore.models import classifiers
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("domains", nargs="+", choices=classifiers.DOMAINS)

@@ -2,11 +2,8 @@
 
 Models, training loops (``keras.Model`` subclasses run with ``fit()``), data sources,
 metrics, plots and the course runner. Each notebook in ``chapters/`` imports it.
+Importing it changes nothing in the environment; the course runner quietens TensorFlow's
+start-up chatter for the kernels it launches (``gancore.course.runner``).
 """
-
-import os
-
-# Quieten TensorFlow's C++ start-up chatter (CUDA probing on CPU machines); errors still show.
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 __version__ = "0.1.0"

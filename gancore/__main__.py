@@ -1,5 +1,5 @@
 import sys
 
-from gancore.cli import main
+from gancore.app.cli import main
 
 sys.exit(main())

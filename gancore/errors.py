@@ -5,5 +5,5 @@ from __future__ import annotations
 
 class UserError(ValueError):
     """A mistake in how a command was called (an option, a folder, a damaged file); the message says what
-    went wrong and what to do. :func:`gancore.cli.main` prints ``gancore <command>: error: <message>``
+    went wrong and what to do. :func:`gancore.app.cli.main` prints ``gancore <command>: error: <message>``
     to stderr, without a traceback, and returns 2."""

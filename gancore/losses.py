@@ -1,7 +1,10 @@
-"""GAN losses as small pure functions on discriminator logits (mean reduction).
+"""Every training loss of the course as a small pure function (mean reduction), tested against hand values.
 
-Every function takes raw logits (no sigmoid) so the log-sigmoid terms are computed stably.
-``real`` are the discriminator's logits on data, ``fake`` on generated samples.
+The adversarial losses take raw logits (no sigmoid) so the log-sigmoid terms are computed stably; ``real`` are
+the discriminator's outputs on data, ``fake`` on generated samples. Then come the distances (mean absolute and
+squared error), the image-to-image terms built from them (cycle consistency, the book's least-squares patch
+losses), the class and code losses (ACGAN, SGAN, InfoGAN) and the VAE's. The trainers in
+:mod:`gancore.training` cast their tensors to float32 and weight these terms; they compute none inline.
 """
 
 from __future__ import annotations
@@ -20,12 +23,18 @@ def sigmoid_cross_entropy(logits, target):
 _bce_with_logits = sigmoid_cross_entropy
 
 
+def cross_entropy_discriminator_loss(real, fake, real_target=1.0):
+    """-E[t log D(x) + (1 - t) log(1 - D(x))] - E[log(1 - D(G(z)))]: the minimax D loss with real target ``t``,
+    a number (label smoothing) or one value per example (real images labelled fake, noisy labels)."""
+    return ops.mean(_bce_with_logits(real, real_target)) + ops.mean(_bce_with_logits(fake, 0.0))
+
+
 def minimax_discriminator_loss(real, fake, label_smoothing: float = 0.0):
     """-E[log D(x)] - E[log(1 - D(G(z)))]; one-sided smoothing sets the real target to 1 - s.
 
     (TF-GAN's ``label_smoothing=a`` means a real target of 1 - a/2, i.e. s = a/2 here.)
     """
-    return ops.mean(_bce_with_logits(real, 1.0 - label_smoothing)) + ops.mean(_bce_with_logits(fake, 0.0))
+    return cross_entropy_discriminator_loss(real, fake, 1.0 - label_smoothing)
 
 
 def minimax_generator_loss(fake):
@@ -39,7 +48,10 @@ def non_saturating_generator_loss(fake):
 
 
 def least_squares_discriminator_loss(real, fake):
-    """LSGAN: 0.5 E[(D(x) - 1)^2] + 0.5 E[D(G(z))^2] on raw outputs."""
+    """LSGAN: 0.5 E[(D(x) - 1)^2] + 0.5 E[D(G(z))^2] on raw outputs.
+
+    Also the book's PatchGAN loss (pix2pix, CycleGAN; SRGAN on the sigmoid of its patch logits): the mean of its
+    two ``train_on_batch`` MSEs, real patches against 1 and fake ones against 0."""
     return 0.5 * ops.mean(ops.square(real - 1.0)) + 0.5 * ops.mean(ops.square(fake))
 
 
@@ -59,7 +71,15 @@ def least_squares_pm1_discriminator_loss(real, fake):
 
 def least_squares_pm1_generator_loss(fake):
     """The generator side of :func:`least_squares_pm1_discriminator_loss`: E[(D(G(z)) - 1)^2]."""
-    return ops.mean(ops.square(fake - 1.0))
+    return real_target_mse(fake)
+
+
+def real_target_mse(scores):
+    """E[(D - 1)^2]: Keras ``'mse'`` of scores against an all-ones (real) target, without LSGAN's factor 1/2.
+
+    The generator's adversarial term in the book's image-to-image models (CycleGAN, DiscoGAN, pix2pix,
+    CartoonGAN: linear PatchGAN scores) and the real half of their discriminator losses."""
+    return ops.mean(ops.square(scores - 1.0))
 
 
 def wasserstein_critic_loss(real, fake):
@@ -75,6 +95,29 @@ def wasserstein_generator_loss(fake):
 def hinge_discriminator_loss(real, fake):
     """E[relu(1 - D(x))] + E[relu(1 + D(G(z)))]; the generator uses the Wasserstein loss."""
     return ops.mean(ops.relu(1.0 - real)) + ops.mean(ops.relu(1.0 + fake))
+
+
+def edge_smoothed_discriminator_loss(real, smooth, fake):
+    """CartoonGAN's discriminator loss as the book trains it: the mean of three MSEs, real cartoons against 1 and
+    their edge-smoothed versions and generated images against 0: (E[(D(c) - 1)^2] + E[D(s)^2] + E[D(G(p))^2]) / 3."""
+    return (real_target_mse(real) + ops.mean(ops.square(smooth)) + ops.mean(ops.square(fake))) / 3.0
+
+
+# --- distances and the image-to-image terms built from them ----------------------------------------------------
+def mean_absolute_error(x, y):
+    """E|x - y| over every element (Keras ``'mae'``): the L1 term of pix2pix, CycleGAN and CartoonGAN."""
+    return ops.mean(ops.abs(x - y))
+
+
+def mean_squared_error(x, y):
+    """E[(x - y)^2] over every element (Keras ``'mse'``): pixel, feature (SRGAN's content) and hole losses."""
+    return ops.mean(ops.square(x - y))
+
+
+def cycle_consistency_loss(real_a, real_b, cycled_a, cycled_b):
+    """CycleGAN's cycle loss summed over both directions: E|F(G(a)) - a| + E|G(F(b)) - b| with ``G: A -> B``,
+    ``F: B -> A``, ``cycled_a = F(G(a))`` and ``cycled_b = G(F(b))`` (the book's ``'mae'`` reconstruction outputs)."""
+    return mean_absolute_error(cycled_a, real_a) + mean_absolute_error(cycled_b, real_b)
 
 
 def discriminator_accuracy(real, fake, threshold: float = 0.0):
@@ -130,6 +173,11 @@ def class_accuracy(logits, one_hot):
     return ops.mean(ops.cast(ops.argmax(logits, axis=-1) == ops.argmax(one_hot, axis=-1), "float32"))
 
 
+def sparse_class_accuracy(logits, labels):
+    """Share of examples whose largest logit is the integer label."""
+    return ops.mean(ops.cast(ops.argmax(logits, axis=-1) == ops.cast(labels, "int32"), "float32"))
+
+
 def acgan_discriminator_loss(real_logits, fake_logits, real_class_logits, fake_class_logits, real_classes,
                              fake_classes, source_weight: float = 0.5, class_weight: float = 0.5,
                              label_smoothing: float = 0.0):
@@ -163,6 +211,20 @@ def sparse_softmax_cross_entropy(logits, labels):
     return -ops.sum(one_hot * log_probs, axis=-1)
 
 
+def sparse_classification_loss(logits, labels):
+    """Mean softmax cross-entropy for integer labels: the classifier loss of SGAN and its supervised baseline."""
+    return ops.mean(sparse_softmax_cross_entropy(logits, labels))
+
+
+def two_head_discriminator_loss(source_logits, source_targets, class_logits, class_labels,
+                                source_weight: float = 0.5, class_weight: float = 0.5):
+    """The book's SGAN discriminator on one batch: ``source_weight`` x BCE(real/fake head, targets 1/0) +
+    ``class_weight`` x softmax CE(K+1 class head, integer labels, K for the fakes), each a mean over the batch
+    (the book's ``loss_weights=[0.5, 0.5]``)."""
+    return (source_weight * ops.mean(sigmoid_cross_entropy(source_logits, source_targets))
+            + class_weight * ops.mean(sparse_softmax_cross_entropy(class_logits, class_labels)))
+
+
 def real_logit_from_class_logits(class_logits):
     """The real-vs-fake logit of a K+1-way classifier whose last class is 'fake' (Salimans et al. 2016).
 
@@ -173,10 +235,47 @@ def real_logit_from_class_logits(class_logits):
     return ops.logsumexp(class_logits[..., :-1], axis=-1) - class_logits[..., -1]
 
 
+def sgan_unsupervised_loss(unlabelled_class_logits, fake_class_logits):
+    """The unsupervised part of the K+1-class SGAN discriminator (Salimans et al.; Odena):
+    0.5 [BCE(r(x_unlabelled), 1) + BCE(r(G(z)), 0)] with r the real logit of
+    :func:`real_logit_from_class_logits`, i.e. half the minimax loss on r."""
+    return 0.5 * minimax_discriminator_loss(real_logit_from_class_logits(unlabelled_class_logits),
+                                            real_logit_from_class_logits(fake_class_logits))
+
+
 def feature_matching_loss(real_features, fake_features):
     """Salimans et al.'s generator loss ||E f(x) - E f(G(z))||^2 on a discriminator layer, averaged over
     the features (mean squared difference of the two batch means)."""
     return ops.mean(ops.square(ops.mean(real_features, axis=0) - ops.mean(fake_features, axis=0)))
+
+
+# --- the VAE (chapter 1) --------------------------------------------------------------------------------------
+MNIST_PIXELS = 28 * 28
+
+
+def gaussian_kl(z_mean, z_log_var):
+    """KL(N(mean, exp(log_var)) || N(0, I)) per example, summed over latent dimensions."""
+    return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
+
+
+def book_vae_loss(images, reconstruction, z_mean, z_log_var):
+    """The book's loss: 784 x mean squared error plus KL averaged over batch *and* latent dims.
+
+    Averaging the KL over the two latent dimensions halves it compared with the true KL.
+    Returns (total, reconstruction, kl), each a batch mean.
+    """
+    recon = ops.mean(ops.mean(ops.square(images - reconstruction), axis=(1, 2, 3))) * MNIST_PIXELS
+    kl = -0.5 * ops.mean(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
+    return recon + kl, recon, kl
+
+
+def bernoulli_elbo_loss(images, probs, z_mean, z_log_var, eps: float = 1e-7):
+    """Negative ELBO in nats per image: summed pixel cross-entropy (Bernoulli decoder) + full KL."""
+    probs = ops.clip(probs, eps, 1.0 - eps)
+    bce = -(images * ops.log(probs) + (1.0 - images) * ops.log(1.0 - probs))
+    recon = ops.mean(ops.sum(bce, axis=(1, 2, 3)))
+    kl = ops.mean(gaussian_kl(z_mean, z_log_var))
+    return recon + kl, recon, kl
 
 
 LOSSES = {

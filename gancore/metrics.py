@@ -4,6 +4,9 @@ Pure functions on feature arrays (``frechet_distance``, ``kernel_distance``, ``c
 plus :class:`DomainEvaluator`, which feeds them features of the course's MNIST / Fashion-MNIST
 classifiers. Scores in a domain feature space compare runs of this course with each other, not with
 Inception-based FIDs in papers. Every score should be reported with its sample sizes.
+
+Also the one home of the per-image pixel scores of image-to-image chapters (``psnr``, ``ssim``,
+``mean_absolute_error``), always called ``(predicted, target)``.
 """
 
 from __future__ import annotations
@@ -14,6 +17,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from gancore import paths
+from gancore.data import load_mnist
+from gancore.data.images import to_unit_range
+from gancore.models import classifiers
 
 
 def feature_statistics(features: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -154,17 +160,52 @@ def class_histogram(logits: np.ndarray, num_classes: int | None = None) -> np.nd
     return np.bincount(logits.argmax(-1), minlength=num_classes or logits.shape[-1])
 
 
-def psnr(reference: np.ndarray, estimate: np.ndarray, data_range: float = 1.0) -> float:
-    """Peak signal-to-noise ratio in dB over all pixels (inf for identical images)."""
-    mse = float(np.mean((np.asarray(reference, "float64") - np.asarray(estimate, "float64")) ** 2))
-    return float("inf") if mse == 0 else 10.0 * np.log10(data_range**2 / mse)
+# --- Pixel scores of images against their targets: one value per image (average them over a data set) ---
+
+PSNR_MSE_FLOOR = 1e-10  # an exact match scores 10 log10(peak^2 / 1e-10) dB (100 dB for peak 1) instead of infinity
+
+
+def mean_absolute_error(predicted, target, dtype: str = "float64") -> np.ndarray:
+    """Per-image L1: the mean of |predicted - target| over each image's pixels and channels, computed in
+    ``dtype`` (float64; float32 where a chapter has always scored that way). ``target`` may be one image
+    broadcast against the batch."""
+    diff = np.abs(np.asarray(predicted, dtype) - np.asarray(target, dtype))
+    return diff.reshape(len(diff), -1).mean(axis=1)
+
+
+def mean_squared_error(predicted, target) -> np.ndarray:
+    """Per-image mean of (predicted - target)^2 over pixels and channels, float64."""
+    diff = np.asarray(predicted, "float64") - np.asarray(target, "float64")
+    return np.square(diff).reshape(len(diff), -1).mean(axis=1)
+
+
+def psnr_from_mse(mse, peak: float = 1.0) -> np.ndarray:
+    """10 log10(peak^2 / MSE) in dB, the MSE floored at :data:`PSNR_MSE_FLOOR` (float64)."""
+    return 10.0 * np.log10(peak**2 / np.maximum(np.asarray(mse, dtype="float64"), PSNR_MSE_FLOOR))
+
+
+def psnr(predicted, target, peak: float = 1.0) -> np.ndarray:
+    """Per-image peak signal-to-noise ratio in dB, ``peak`` the largest value (1 for [0, 1], 255 for 0..255).
+    An MSE of 0.01 with peak 1 gives 20 dB; identical images give 100 dB (peak 1), not infinity."""
+    return psnr_from_mse(mean_squared_error(predicted, target), peak)
+
+
+def ssim(predicted, target, data_range: float = 1.0, channel_axis: int | None = None, **options) -> np.ndarray:
+    """Per-image SSIM (scikit-image's ``structural_similarity``, float64): ``channel_axis=-1`` for colour images
+    (the mean over channels), None for grey (N, H, W) images; ``options`` go to scikit-image (e.g. the Gaussian
+    window of the SR papers: ``gaussian_weights=True, sigma=1.5, use_sample_covariance=False``)."""
+    from skimage.metrics import structural_similarity
+
+    predicted, target = np.asarray(predicted, "float64"), np.asarray(target, "float64")
+    return np.array([structural_similarity(p, t, data_range=data_range, channel_axis=channel_axis, **options)
+                     for p, t in zip(predicted, target)])
 
 
 def gradient_energy(images: np.ndarray, value_range: tuple[float, float] = (0.0, 1.0)) -> np.ndarray:
     """Sharpness of each image: the mean of the squared horizontal and vertical neighbour differences of its
     BT.601 luma in [0, 1] (``images`` (N, H, W, 3) or (N, H, W[, 1]) in ``value_range``). Blur lowers it; compare
     it with the real images' as a ratio (1: as sharp as the real images)."""
-    unit = to_unit_images(np.asarray(images, "float64"), value_range)
+    unit = to_unit_range(np.asarray(images, "float64"), value_range)
     if unit.ndim == 4 and unit.shape[-1] == 3:
         luma = unit @ np.array([0.299, 0.587, 0.114])
     else:
@@ -173,22 +214,13 @@ def gradient_energy(images: np.ndarray, value_range: tuple[float, float] = (0.0,
     return 0.5 * ((dx**2).reshape(len(luma), -1).mean(axis=1) + (dy**2).reshape(len(luma), -1).mean(axis=1))
 
 
-def to_unit_images(images: np.ndarray, value_range: tuple[float, float]) -> np.ndarray:
-    """Images in ``value_range`` -> float32 in [0, 1] with a channel axis (N, H, W, 1)."""
-    lo, hi = value_range
-    x = (np.asarray(images, dtype="float32") - lo) / (hi - lo)
-    if x.ndim == 3:
-        x = x[..., None]
-    return np.clip(x, 0.0, 1.0)
-
-
 def sample_diversity(images: np.ndarray, value_range: tuple[float, float] = (0.0, 1.0)) -> float:
     """Mean over pixels of each pixel's standard deviation across the samples, on the [0, 1] scale.
 
     Near 0 when a generator draws the same image for every input (a collapse); the first 2,000 MNIST
     training digits score 0.19. It says nothing about quality, only whether the samples differ.
     """
-    unit = to_unit_images(np.asarray(images, np.float64), value_range)
+    unit = to_unit_range(np.asarray(images, np.float64), value_range)
     if len(unit) < 2:
         raise ValueError("diversity needs at least two samples")
     return float(unit.reshape(len(unit), -1).std(axis=0).mean())
@@ -213,7 +245,9 @@ def detected_faces(images: np.ndarray, value_range: tuple[float, float] = (0.0, 
     if cascade.empty():
         raise RuntimeError(f"OpenCV's face cascade {path} is missing; install opencv-python-headless 4.x "
                            "(5.0 no longer ships the Haar cascades)")
-    unit = to_unit_images(images, value_range)
+    unit = to_unit_range(images, value_range)
+    if unit.ndim == 3:
+        unit = unit[..., None]  # (N, H, W) grey: one channel
     grey = np.round(unit.mean(axis=-1) * 255).astype("uint8")
     if size is not None:
         grey = [cv2.resize(g, (size, size), interpolation=cv2.INTER_CUBIC) for g in grey]
@@ -253,7 +287,6 @@ class DomainEvaluator:
     """
 
     def __init__(self, domain: str):
-        from gancore import classifiers
 
         self.domain = domain
         self.classifier = classifiers.load_domain_classifier(domain)
@@ -265,7 +298,6 @@ class DomainEvaluator:
         if cache.exists():
             stored = np.load(cache)
             return stored["features"], stored["logits"]
-        from gancore.data import load_mnist
 
         x_test = load_mnist(self.domain).x_test
         features, logits = self.classifier.features_and_logits(x_test.astype("float32") / 255.0)
@@ -276,7 +308,7 @@ class DomainEvaluator:
         return features, logits
 
     def features(self, images: np.ndarray, value_range=(0.0, 1.0)) -> tuple[np.ndarray, np.ndarray]:
-        return self.classifier.features_and_logits(to_unit_images(images, value_range))
+        return self.classifier.features_and_logits(to_unit_range(images, value_range))
 
     def fd(self, images: np.ndarray, value_range=(0.0, 1.0)) -> float:
         return self._fd(self.features(images, value_range)[0])
@@ -348,3 +380,35 @@ def mode_coverage(samples: np.ndarray, centres: np.ndarray, sigma: float, thresh
     counts = mode_histogram(samples, centres, sigma, threshold)
     return {"modes": int((counts > 0).sum()), "high_quality": float(counts.sum() / max(1, len(samples))),
             "kl": kl_to_uniform(counts), "counts": counts}
+
+
+# Pixel-space distances (no network): coarse colour layout, for face and anime images
+def pixel_features(images: np.ndarray, value_range: tuple[float, float] = (-1.0, 1.0), pool: int = 8) -> np.ndarray:
+    """A fixed, network-free feature map: images in [0, 1], averaged over pool x pool blocks, flattened.
+
+    A 56x56x3 image becomes 7x7x3 = 147 numbers: the colour layout at a coarse scale. Distances in this
+    space compare colour and brightness composition (where the hair, skin and background colours sit), not
+    fine detail or semantics; they are deterministic and need no pretrained network.
+    """
+    x = to_unit_range(images, value_range, dtype="float64")
+    n, h, w, c = x.shape
+    if h % pool or w % pool:
+        raise ValueError(f"Image size {h}x{w} is not a multiple of pool={pool}")
+    return x.reshape(n, h // pool, pool, w // pool, pool, c).mean(axis=(2, 4)).reshape(n, -1)
+
+
+def pixel_distances(generated: np.ndarray, real: np.ndarray, generated_range=(-1.0, 1.0), real_range=(0.0, 255.0),
+                    pool: int = 8, seed: int = 0) -> dict[str, float]:
+    """Frechet distance and KID between two image sets in :func:`pixel_features` space."""
+    fg, fr = pixel_features(generated, generated_range, pool), pixel_features(real, real_range, pool)
+    kid, kid_std = kernel_distance(fg, fr, num_subsets=10, subset_size=1000, seed=seed)
+    return {"pixel_fd": frechet_distance_of_features(fg, fr), "pixel_kid": kid, "pixel_kid_std": kid_std}
+
+
+def nearest_real_distance(generated: np.ndarray, real: np.ndarray, generated_range=(-1.0, 1.0),
+                          real_range=(0.0, 255.0)) -> np.ndarray:
+    """For each generated image, the RMS pixel distance (in [0, 1] units) to its nearest real image."""
+    g = pixel_features(generated, generated_range, pool=1)
+    r = pixel_features(real, real_range, pool=1)
+    d2 = (g**2).sum(1)[:, None] + (r**2).sum(1)[None, :] - 2.0 * g @ r.T
+    return np.sqrt(np.clip(d2.min(axis=1), 0.0, None) / g.shape[1])

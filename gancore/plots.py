@@ -1,4 +1,5 @@
-"""Figures for the notebooks: image grids, whole-run loss curves, histograms and GIFs."""
+"""Figures for the notebooks: image grids and labelled rows of images, sample grids over training, whole-run loss
+curves, histograms, per-class accuracy and GIFs."""
 
 from __future__ import annotations
 
@@ -8,12 +9,13 @@ from pathlib import Path
 
 import numpy as np
 
+from gancore.data.images import to_unit_range as unit_range
+
 
 def to_unit_range(images, value_range: tuple[float, float] = (0.0, 1.0)) -> np.ndarray:
-    """Map images from ``value_range`` to [0, 1] (clipped), dropping a trailing channel of size 1."""
-    x = np.asarray(images, dtype="float32")
-    lo, hi = value_range
-    x = np.clip((x - lo) / (hi - lo), 0.0, 1.0)
+    """Images for display: :func:`gancore.data.images.to_unit_range` (float32, clipped to [0, 1]) with a trailing
+    channel of size 1 dropped, as ``imshow`` wants grey images."""
+    x = unit_range(images, value_range)
     if x.ndim == 4 and x.shape[-1] == 1:
         x = x[..., 0]
     return x
@@ -57,6 +59,12 @@ def _show_once(fig, path: str | Path | None = None) -> None:
         fig.savefig(path, dpi=120, bbox_inches="tight")
     plt.show()
     plt.close(fig)
+
+
+def show_figure(fig, path: str | Path | None = None) -> None:
+    """Save a figure built elsewhere (a notebook, a chapter helper) as PNG when ``path`` is given, show it once and
+    close it."""
+    _show_once(fig, path)
 
 
 def save_image(array01: np.ndarray, path: str | Path) -> None:
@@ -157,3 +165,134 @@ def latent_manifold(decode, n: int, extent: float = 2.0) -> np.ndarray:
     images = to_unit_range(np.asarray(decode(z)))
     h, w = images.shape[1:3]
     return images.reshape(n, n, h, w).transpose(0, 2, 1, 3).reshape(n * h, n * w)
+
+
+def pick_frames(frames: Sequence, count: int = 4) -> list:
+    """``count`` frames spread over a run, the last one included when ``len(frames)`` is a multiple of the
+    stride: every ``len(frames) // count``-th frame, then the last ``count`` of those."""
+    return list(frames[:: max(1, len(frames) // count)][-count:])
+
+
+def saved_frames(folder: str | Path, pattern: str = "epoch_*.png") -> list[tuple[int, Path]]:
+    """``(epoch, path)`` of the sample grids a :class:`~gancore.training.callbacks.SampleGrid` (or the trainer)
+    wrote to ``folder`` as ``epoch_0003.png``, in file-name order."""
+    return [(int(path.stem.split("_")[1]), path) for path in sorted(Path(folder).glob(pattern))]
+
+
+def _frame_image(image):
+    import matplotlib.pyplot as plt
+
+    return plt.imread(image) if isinstance(image, (str, Path)) else np.asarray(image)
+
+
+def frames_strip(frames: Sequence, count: int = 4, steps_per_epoch: int = 1, cmap: str | None = None,
+                 size: tuple[float, float] = (3.0, 3.2), label: str = "", title: str | None = None,
+                 path: str | Path | None = None):
+    """Plot ``count`` of a run's sample grids side by side (:func:`pick_frames`), each titled with its step.
+
+    ``frames``: ``(epoch, grid)`` pairs, e.g. ``SampleGrid.frames`` or :func:`saved_frames` (a grid may be a PNG
+    path); a frame's step is ``epoch * steps_per_epoch``. ``size``: width per frame and height; ``label`` goes
+    before "step" in each title; grey grids default to the ``gray`` colour map, on a fixed 0-1 scale.
+    """
+    import matplotlib.pyplot as plt
+
+    shown = pick_frames(frames, count)
+    fig, axes = plt.subplots(1, len(shown), figsize=(size[0] * len(shown), size[1]))
+    for ax, (epoch, grid) in zip(np.atleast_1d(axes), shown):
+        image = _frame_image(grid)
+        ax.imshow(image, cmap=cmap or ("gray" if image.ndim == 2 else None), vmin=0, vmax=1)
+        ax.set_title(f"{label}step {epoch * steps_per_epoch}")
+        ax.axis("off")
+    if title:
+        fig.suptitle(title)
+    _show_once(fig, path)
+
+
+def frames_column(frames: Sequence, count: int = 6, steps_per_epoch: int = 1, width: float = 8.0,
+                  title: str | None = None, path: str | Path | None = None):
+    """Plot ``count`` of a run's one-row sample grids stacked top to bottom (:func:`pick_frames`), each row
+    labelled with its step; ``width`` in inches, 1.4 inches of height per row. Draws nothing for fewer than two
+    frames (nothing to compare)."""
+    import matplotlib.pyplot as plt
+
+    if len(frames) < 2:
+        return
+    shown = pick_frames(frames, count)
+    fig, ax = plt.subplots(figsize=(width, 0.3 + 1.4 * len(shown)))
+    ax.imshow(np.concatenate([_frame_image(grid) for _, grid in shown]))
+    height = _frame_image(shown[0][1]).shape[0]
+    ax.set_yticks([(i + 0.5) * height for i in range(len(shown))],
+                  [f"step {epoch * steps_per_epoch}" for epoch, _ in shown])
+    ax.set_xticks([])
+    if title:
+        ax.set_title(title)
+    _show_once(fig, path)
+
+
+def image_rows(rows: Sequence[tuple[str, np.ndarray]], value_range=(0.0, 1.0), size: tuple[float, float] = (1.4, 1.5),
+               title: str | None = None, path: str | Path | None = None):
+    """One row of images per ``(label, images)`` pair, the label left of its row (inputs, outputs, targets).
+
+    ``size``: inches per image across and per row down; ``title`` above the first row.
+    """
+    import matplotlib.pyplot as plt
+
+    columns = max(len(images) for _, images in rows)
+    fig, axes = plt.subplots(len(rows), 1, figsize=(size[0] * columns, size[1] * len(rows)))
+    for ax, (label, images) in zip(np.atleast_1d(axes), rows):
+        grid = image_grid(np.asarray(images), rows=1, value_range=value_range)
+        ax.imshow(grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=1)
+        ax.set_ylabel(label, rotation=0, ha="right", va="center", fontsize=9)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    if title:
+        np.atleast_1d(axes)[0].set_title(title)
+    fig.tight_layout()
+    _show_once(fig, path)
+
+
+def grid_panels(panels: Mapping[str, np.ndarray], rows: int | None = None, value_range=(0.0, 1.0),
+                size: tuple[float, float] = (3.2, 3.6), fontsize: float | None = None, path: str | Path | None = None):
+    """One image grid per ``{title: images}`` entry, side by side (samples of several runs or methods).
+
+    ``size``: inches per panel across, and the height.
+    """
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, len(panels), figsize=(size[0] * len(panels), size[1]), squeeze=False)
+    for ax, (name, images) in zip(axes[0], panels.items()):
+        grid = image_grid(np.asarray(images), rows=rows, value_range=value_range)
+        ax.imshow(grid, cmap="gray" if grid.ndim == 2 else None, vmin=0, vmax=1)
+        ax.set_title(name, fontsize=fontsize)
+        ax.axis("off")
+    fig.tight_layout()
+    _show_once(fig, path)
+
+
+def plot_class_accuracy(bars: Mapping[str, Sequence[float]], confusion: np.ndarray,
+                        class_names: Sequence[str] | None = None, confusion_label: str = "class read by the classifier",
+                        title: str = "share read as the requested class", path: str | Path | None = None):
+    """Left: per-class accuracy bars of one or more models (chance at 1 / classes marked); right: the confusion
+    table (rows: requested class, columns: class read) as shares of each row."""
+    import matplotlib.pyplot as plt
+
+    confusion = np.asarray(confusion, dtype="float64")
+    n = len(confusion)
+    names = list(class_names) if class_names is not None else [str(c) for c in range(n)]
+    width = 0.8 / max(1, len(bars))
+    fig, (ax1, ax2) = plt.subplots(1, 2, figsize=(12, 4.5))
+    for i, (label, values) in enumerate(bars.items()):
+        ax1.bar(np.arange(n) + (i - (len(bars) - 1) / 2) * width, values, width=width, label=label)
+    ax1.axhline(1.0 / n, ls=":", color="red", label="chance")
+    ax1.set_ylim(0, 1.02)
+    ax1.set_title(title)
+    ax1.legend(fontsize=8)
+    ax2.imshow(confusion / np.maximum(confusion.sum(axis=1, keepdims=True), 1), cmap="Blues", vmin=0, vmax=1)
+    ax2.set_xlabel(confusion_label)
+    ax2.set_ylabel("requested class")
+    for ax in (ax1, ax2):
+        ax.set_xticks(range(n), names, rotation=45 if class_names is not None else 0,
+                      ha="right" if class_names is not None else "center")
+    ax2.set_yticks(range(n), names)
+    fig.tight_layout()
+    _show_once(fig, path)

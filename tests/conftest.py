@@ -18,10 +18,17 @@ SMOKE_DIR = ROOT / "_build" / "smoke"
 @pytest.fixture(scope="session")
 def smoke_run():
     """Execute every chapter of book.yml once in the smoke profile (papermill), then build the site."""
-    from gancore import runner
+    from gancore.course import runner
 
     os.environ["GANCORE_ROOT"] = str(ROOT)
     return runner.run_course("smoke", out_dir=SMOKE_DIR, outputs_dir=SMOKE_DIR / "outputs", build_site=True)
+
+
+def pytest_collection_modifyitems(items):
+    """A test that uses the smoke run executes every notebook: it belongs to the slow `chapters` tier."""
+    for item in items:
+        if "smoke_run" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.chapters)
 
 
 class StopAfter(keras.callbacks.Callback):

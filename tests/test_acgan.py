@@ -9,7 +9,7 @@ import tensorflow as tf
 
 from gancore import losses
 from gancore.data.arrays import scale_images_tanh
-from gancore.models.skill06 import (
+from gancore.models.sgan_infogan_acgan import (
     ACGAN_DISCRIMINATOR_PARAMS,
     ACGAN_GENERATOR_PARAMS,
     build_acgan_discriminator,

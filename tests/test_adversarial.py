@@ -3,7 +3,7 @@
 import keras
 import numpy as np
 
-from gancore import adversarial
+from gancore.chapters import adversarial
 
 
 def linear_model(weights):
@@ -63,3 +63,21 @@ def test_adversarial_training_step_updates_the_classifier_and_logs_both_losses()
                                rtol=1e-5)
     assert history["fgsm_loss"][0] > history["clean_loss"][0]  # the attack raises the loss it is built to raise
     assert not np.allclose(model.get_weights()[0], before)
+
+
+def test_adversarial_training_logs_running_means_over_the_epoch():
+    """Two batches of one image, weights frozen (learning rate 0): each log is the mean of the two batches' values,
+    not the last batch's. Logits x @ W for label 0: (0, 1.5) and (0.8, 0.5), so the clean cross-entropies are
+    ln(1 + e^1.5) = 1.701413 and ln(1 + e^-0.3) = 0.554355; FGSM (+-0.1 along (-1, +1, +2)) moves them to logits
+    (-0.2, 1.8) and (0.6, 0.8): 2 + ln(1 + e^-2) = 2.126928 and 0.2 + ln(1 + e^-0.2) = 0.798139, both misclassified."""
+    model = linear_model(W)
+    trainer = adversarial.AdversarialTraining(model, epsilon=0.1, adversarial_share=0.5)
+    trainer.compile(optimizer=keras.optimizers.SGD(0.0))
+    x = np.array([[0.5, 0.5, 0.5], [0.9, 0.1, 0.2]], "float32")
+    history = trainer.fit(x, np.array([0, 0]), batch_size=1, epochs=1, shuffle=False, verbose=0).history
+    clean, attacked = (1.701413 + 0.554355) / 2, (2.126928 + 0.798139) / 2
+    np.testing.assert_allclose(history["clean_loss"][0], clean, rtol=1e-5)
+    np.testing.assert_allclose(history["fgsm_loss"][0], attacked, rtol=1e-5)
+    np.testing.assert_allclose(history["loss"][0], 0.5 * clean + 0.5 * attacked, rtol=1e-5)
+    np.testing.assert_allclose(history["fgsm_accuracy"][0], 0.0, atol=1e-7)
+    np.testing.assert_allclose(model.get_weights()[0], W, rtol=0, atol=0)

@@ -6,8 +6,9 @@ import math
 import nbformat
 import pytest
 
-from gancore import course, notebooks
-from gancore.runner import ChapterResult, RunReport, describe_failure
+from gancore import course
+from gancore.course import notebooks
+from gancore.course.runner import ChapterResult, RunReport, describe_failure
 
 from .conftest import ROOT, SMOKE_DIR
 
@@ -110,7 +111,7 @@ def test_failures_are_reported_with_notebook_and_cell():
 
 
 def test_report_round_trips_through_json(tmp_path):
-    from gancore.runner import write_report
+    from gancore.course.runner import write_report
 
     report = RunReport("quick", str(tmp_path), [ChapterResult("a", "A", "1", "a.ipynb", "ok", 12.5, {"fd": 3.0},
                                                               budget=600)], 12.5)

@@ -5,15 +5,16 @@ import json
 import numpy as np
 import pytest
 
-from gancore import classifiers, metrics
-from gancore.data import load_mnist
+from gancore import metrics
+from gancore.models import classifiers
+from tests.helpers import real_mnist
 
 
 @pytest.mark.parametrize("domain", classifiers.DOMAINS)
 def test_committed_weights_match_their_checksum_and_reach_the_required_accuracy(domain):
     record = classifiers.registry()[domain]
     assert classifiers.file_sha256(classifiers.weights_path(domain)) == record["sha256"]
-    data = load_mnist(domain)
+    data = real_mnist(domain)
     predicted = classifiers.load_domain_classifier(domain).predict_classes(data.x_test / 255.0)
     accuracy = float((predicted == data.y_test).mean())
     assert accuracy >= classifiers.REQUIRED_ACCURACY[domain], accuracy
@@ -39,7 +40,7 @@ def test_damaged_weights_are_refused(tmp_path, monkeypatch):
 
 def test_real_digits_score_far_better_than_corrupted_ones():
     evaluator = metrics.DomainEvaluator("mnist")
-    real = load_mnist("mnist").x_train[:1000]
+    real = real_mnist("mnist").x_train[:1000]
     good = evaluator.evaluate(real, value_range=(0, 255))
     rng = np.random.default_rng(0)
     noisy = np.clip(real / 255.0 + rng.normal(0, 0.5, real.shape), 0, 1)
@@ -47,7 +48,7 @@ def test_real_digits_score_far_better_than_corrupted_ones():
     assert good.fd < 0.1 * bad.fd and good.kid < bad.kid
     assert good.score > 8.0  # confident and balanced, close to 10 classes
     assert good.histogram.sum() == 1000 and good.histogram.min() > 60  # every digit is recognised
-    ones = real[load_mnist("mnist").y_train[:1000] == 1]
+    ones = real[real_mnist("mnist").y_train[:1000] == 1]
     collapsed = evaluator.evaluate(ones, value_range=(0, 255))
     assert collapsed.score < 1.5 and collapsed.histogram.argmax() == 1  # one class only: score near 1
     assert collapsed.fd > 5 * good.fd

@@ -4,7 +4,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from gancore import cli
+from gancore.app import cli
 
 from .conftest import ROOT
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gancore import inpainting as ip
+from gancore.chapters import inpainting as ip
 from gancore.models import context_encoder as models
 from gancore.training import context_encoder as ce_training
 from gancore.training.callbacks import NonFiniteLossError
@@ -94,18 +94,17 @@ def test_l1_of_a_constant_offset_and_psnr_of_a_known_error():
     assert scores["psnr_pooled"] == pytest.approx(10 * np.log10(40), abs=1e-9)
 
 
-def test_hole_psnr_agrees_with_the_course_psnr_on_the_crop():
-    from gancore.metrics import psnr
+def test_hole_scores_agree_with_the_course_scores_on_the_crop():
+    from gancore import metrics
 
     rng = np.random.default_rng(2)
-    target, predicted = rng.uniform(0, 1, (1, 64, 64, 3)), rng.uniform(0, 1, (1, 64, 64, 3))
-    expected = psnr(target[0, 24:40, 24:40], predicted[0, 24:40, 24:40])
-    assert 5.0 < expected < 10.0  # two independent uniform images: MSE 1/6, 7.78 dB
-    assert ip.hole_psnr(predicted, target)[0] == pytest.approx(expected, abs=1e-9)
-
-
-def test_to_unit_maps_the_tanh_range():
-    np.testing.assert_allclose(ip.to_unit(np.array([-1.0, 0.0, 1.0, 2.0])), [0.0, 0.5, 1.0, 1.0])
+    target, predicted = rng.uniform(0, 1, (2, 64, 64, 3)), rng.uniform(0, 1, (2, 64, 64, 3))
+    expected = metrics.psnr(predicted[:, 24:40, 24:40], target[:, 24:40, 24:40])
+    assert np.all((5.0 < expected) & (expected < 10.0))  # two independent uniform images: MSE 1/6, 7.78 dB
+    np.testing.assert_array_equal(ip.hole_psnr(predicted, target), expected)
+    np.testing.assert_array_equal(ip.hole_l1(predicted, target),
+                                  metrics.mean_absolute_error(predicted[:, 24:40, 24:40], target[:, 24:40, 24:40]))
+    assert ip.hole_psnr(target, target) == pytest.approx([100.0, 100.0])  # an exact fill: the MSE floor
 
 
 def test_mean_fill_of_a_two_colour_image():

@@ -1,4 +1,4 @@
-"""Skill 8 CycleGAN: losses by hand, the image pool, the LR schedule, the training step and the domain classifier."""
+"""Skill 8 CycleGAN: generator loss by hand, the image pool, the LR schedule, the training step, domain classifier."""
 
 from __future__ import annotations
 
@@ -9,9 +9,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gancore import translation as tr
-from gancore import unpaired
+from gancore.chapters import translation as tr
+from gancore.chapters import unpaired
 from gancore.data import folders
+from gancore.data.images import to_tanh_range
 from gancore.models.cyclegan import (
     build_resnet_discriminator,
     build_resnet_generator,
@@ -20,20 +21,7 @@ from gancore.models.cyclegan import (
 )
 from gancore.training import cyclegan as cg
 
-
-# --- losses by hand ------------------------------------------------------------------------------------------------
-def test_discriminator_loss_by_hand():
-    ones, zeros = np.ones((2, 4, 4, 1), "float32"), np.zeros((2, 4, 4, 1), "float32")
-    np.testing.assert_allclose(float(cg.discriminator_loss(ones, zeros)), 0.0, atol=1e-7)
-    np.testing.assert_allclose(float(cg.discriminator_loss(zeros, ones)), 1.0, rtol=1e-6)  # 0.5 * 1 + 0.5 * 1
-    # real 0.5 -> (0.5 - 1)^2 = 0.25, fake 0.5 -> 0.25: half of each
-    np.testing.assert_allclose(float(cg.discriminator_loss(ones / 2, ones / 2)), 0.25, rtol=1e-6)
-
-
-def test_adversarial_loss_is_keras_mse_against_ones():
-    patches = np.array([0.0, 0.5, 3.0, 1.0], "float32").reshape(1, 2, 2, 1)
-    # (1 + 0.25 + 4 + 0) / 4, no factor 1/2
-    np.testing.assert_allclose(float(cg.adversarial_loss(patches)), 5.25 / 4, rtol=1e-6)
+# --- losses by hand (the least-squares D loss, E[(D - 1)^2] and the L1 terms themselves: tests/test_losses.py) ------
 
 
 def _const(value, shape=(2, 4, 4, 3)):
@@ -160,15 +148,15 @@ def test_two_optimizers_required():
 @pytest.mark.parametrize("d_lr, g_lr", [(2e-3, 0.0), (0.0, 2e-3)])
 def test_each_network_group_moves_only_with_its_own_optimizer(d_lr, g_lr):
     model = _tiny(d_lr=d_lr, g_lr=g_lr)
-    d_before, g_before = _snapshot(model.discriminator_variables), _snapshot(model.generator_variables)
+    d_before, g_before = _snapshot(model.d_variables()), _snapshot(model.g_variables())
     a, b = _unpaired(2)
     model.train_step((tf.constant(a), tf.constant(b)))  # eager: no tracing, keeps the test fast
     assert int(model.d_optimizer.iterations.numpy()) == 1 and int(model.g_optimizer.iterations.numpy()) == 1
-    assert _changed(d_before, model.discriminator_variables) == (d_lr > 0)
-    assert _changed(g_before, model.generator_variables) == (g_lr > 0)
+    assert _changed(d_before, model.d_variables()) == (d_lr > 0)
+    assert _changed(g_before, model.g_variables()) == (g_lr > 0)
     # the four networks all have variables, and the two groups are disjoint
-    assert len(model.discriminator_variables) and len(model.generator_variables)
-    assert not {id(v) for v in model.discriminator_variables} & {id(v) for v in model.generator_variables}
+    assert len(model.d_variables()) and len(model.g_variables())
+    assert not {id(v) for v in model.d_variables()} & {id(v) for v in model.g_variables()}
 
 
 def test_fit_step_with_pool_and_schedule_logs_every_part():
@@ -178,11 +166,11 @@ def test_fit_step_with_pool_and_schedule_logs_every_part():
                         identity_weight=5.0, pool_size=3)
     model.compile(cg.book_adam(cg.LinearDecayAfterHalf(2e-3, 4)), cg.book_adam(cg.LinearDecayAfterHalf(2e-3, 4)))
     a, b = _unpaired()
-    d_before, g_before = _snapshot(model.discriminator_variables), _snapshot(model.generator_variables)
+    d_before, g_before = _snapshot(model.d_variables()), _snapshot(model.g_variables())
     history = model.fit(tf.data.Dataset.from_tensor_slices((a, b)).batch(2), epochs=1, verbose=0).history
     assert set(history) == {"d_loss", "g_loss", "adv", "cycle", "identity"}
     assert all(np.isfinite(v[-1]) for v in history.values())
-    assert _changed(d_before, model.discriminator_variables) and _changed(g_before, model.generator_variables)
+    assert _changed(d_before, model.d_variables()) and _changed(g_before, model.g_variables())
     assert int(model.pool_a.count.numpy()) == 3 and int(model.pool_b.count.numpy()) == 3  # 2 steps of 2, size 3
     np.testing.assert_allclose(float(model.g_optimizer.learning_rate), 2e-3, rtol=1e-6)  # step 2 of 4
 
@@ -240,8 +228,8 @@ def test_classifier_tells_two_real_photo_domains_apart():
     pool = photo_pool()
     a_crops, _ = random_crops({"chelsea": pool["chelsea"]}, 96, 16, seed=0)  # a ginger cat
     b_crops, _ = random_crops({"hubble_deep_field": pool["hubble_deep_field"]}, 96, 16, seed=1)  # dark space
-    a, b = tr.to_signed(a_crops), tr.to_signed(b_crops)
-    classifier = tr.DomainClassifier(16, width=8, feature_dim=8, seed=0)
+    a, b = to_tanh_range(a_crops), to_tanh_range(b_crops)
+    classifier = tr.DomainJudge(16, width=8, feature_dim=8, seed=0)
     classifier.fit(a[:64], b[:64], epochs=15, batch_size=16)
     test_a, test_b = a[64:], b[64:]
     assert classifier.accuracy(test_a, test_b) > 0.9
@@ -253,6 +241,61 @@ def test_classifier_tells_two_real_photo_domains_apart():
     assert identity["real_b_fd"] < 0.2 * identity["identity_a2b_fd"]  # real B is far closer to test B than A is
     rows = tr.results_table(identity)
     assert [r["method"] for r in rows].count("real target images") == 2
+
+
+def _global_draws():
+    import random
+
+    return random.random(), float(np.random.random()), float(tf.random.uniform([]))
+
+
+def test_domain_judge_leaves_the_global_random_state_alone():
+    x = np.random.default_rng(0).uniform(-1, 1, (12, 8, 8, 3)).astype("float32")
+    keras.utils.set_random_seed(5)
+    expected = _global_draws()
+    keras.utils.set_random_seed(5)
+    judge = tr.DomainJudge(8, width=4, feature_dim=4, seed=3)
+    judge.fit(x[:6], x[6:], epochs=1, batch_size=4)
+    assert _global_draws() == expected  # the notebook's next random numbers are what they would have been
+
+
+def test_domain_judge_weights_and_batches_are_those_of_the_old_global_seeding():
+    # before, the judge called keras.utils.set_random_seed(seed) and used default initialisers and fit(shuffle=True)
+    seed = 3
+    keras.utils.set_random_seed(seed)
+    reference = tr.build_domain_judge(8, width=4, feature_dim=4, seed=seed)
+    keras.utils.set_random_seed(seed)
+    image = keras.Input((8, 8, 3))
+    h = image
+    for filters in (4, 8, 16):
+        h = keras.layers.Conv2D(filters, 3, strides=2, padding="same", activation="relu")(h)
+    h = keras.layers.Dense(4, activation="relu")(keras.layers.GlobalAveragePooling2D()(h))
+    old = keras.Model(image, [keras.layers.Dense(1)(h), h])
+    for a, b in zip(reference.get_weights(), old.get_weights()):
+        np.testing.assert_array_equal(a, b)
+    keras.utils.set_random_seed(99)  # a different global state: the judge's weights do not depend on it
+    for a, b in zip(tr.build_domain_judge(8, width=4, feature_dim=4, seed=seed).get_weights(), old.get_weights()):
+        np.testing.assert_array_equal(a, b)
+
+    x = np.random.default_rng(1).normal(size=(10, 3)).astype("float32")
+    y = x @ np.array([[1.0], [-2.0], [0.5]], "float32")
+
+    def fitted(seeded: bool, fit_seed: int):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.compile(keras.optimizers.SGD(0.1), "mse")
+        if seeded:
+            tr.fit_seeded(model, x, y, fit_seed, epochs=2, batch_size=4, verbose=0)
+        else:
+            keras.utils.set_random_seed(fit_seed)
+            model.fit(x, y, epochs=2, batch_size=4, verbose=0)  # Keras shuffles with the global seed
+        return model.get_weights()
+
+    for fit_seed in (0, 7):
+        for a, b in zip(fitted(True, fit_seed), fitted(False, fit_seed)):
+            np.testing.assert_array_equal(a, b)
+    assert sorted(tr.shuffled_order(10, 7)) == list(range(10))
+    assert list(tr.shuffled_order(10, 7)) != list(tr.shuffled_order(10, 8))
 
 
 # --- data: the authors' folder layout and the stand-ins --------------------------------------------------------

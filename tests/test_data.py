@@ -16,11 +16,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gancore import paths
 from gancore.data import cache, packages, sources
 from gancore.data.download import RetryPolicy
 from gancore.data.idx import idx_bytes, read_idx
 from gancore.data.specs import IDX_FILES, DatasetSpec, PackageSource
+from tests.helpers import LoopbackServer, real_data_or_skip
 
 FAST = RetryPolicy(tries=3, backoff_seconds=0.0, timeout_seconds=5.0)
 
@@ -92,22 +92,14 @@ def folder_entries(folder: Path) -> list[str]:
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
-class FixtureServer(http.server.ThreadingHTTPServer):
+class FixtureServer(LoopbackServer):
     """Serves ``/<mode>/<file>.gz``. Modes: ok, fail (HTTP 500), trunc (first request per path declares
     100 bytes more than it sends, then closes), cut (first request sends half the body), wrong (valid
     gzip of other content), raw (uncompressed IDX)."""
 
-    daemon_threads = True
-
     def __init__(self):
-        super().__init__(("127.0.0.1", 0), FixtureHandler)
+        super().__init__(FixtureHandler)
         self.files = tiny_files()
-        self.requests: list[str] = []
-        self.lock = threading.Lock()
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
 
 
 class FixtureHandler(http.server.BaseHTTPRequestHandler):
@@ -394,15 +386,6 @@ def test_how_to_message_names_every_source(tmp_path):
 
 # ------------------------------------------------------------------------------------------------ real data
 
-def real_data_or_skip(name: str) -> None:
-    folder = paths.data_dir() / name
-    if all((folder / file).is_file() for file in IDX_FILES):
-        return
-    if os.environ.get("CI"):
-        pytest.fail(f"{folder} is missing in CI: `make test` should have run data_scripts/fetch_data.py first")
-    pytest.skip(f"{folder} not fetched; run `python data_scripts/fetch_data.py {name}`")
-
-
 def test_real_mnist():
     real_data_or_skip("mnist")
     from gancore.data import load_mnist
@@ -601,3 +584,19 @@ def test_leftovers_of_killed_processes_are_removed_on_the_next_load(tmp_path):
     leftovers[0].write_bytes(b"half a file")
     resolve(make_spec(), tmp_path)  # a cache hit
     assert not any(path.exists() for path in leftovers)
+
+
+def test_replace_folder_swaps_a_built_folder_in_whole(tmp_path):
+    old = tmp_path / "sets" / "maps"
+    old.mkdir(parents=True)
+    (old / "stale.png").write_bytes(b"old")
+    built = tmp_path / "sets" / ".maps.part-1"
+    built.mkdir()
+    (built / "train.png").write_bytes(b"new")
+    assert cache.replace_folder(built, old) == old
+    assert sorted(p.name for p in old.iterdir()) == ["train.png"] and not built.exists()
+    fresh = tmp_path / "elsewhere" / "deeper" / "set"  # parents are made
+    other = tmp_path / ".set.part-2"
+    other.mkdir()
+    cache.replace_folder(other, fresh)
+    assert fresh.is_dir() and not other.exists()

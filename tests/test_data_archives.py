@@ -25,6 +25,7 @@ from PIL import Image
 
 from gancore.data import archives, cache, inventory
 from gancore.data.download import RetryPolicy
+from tests.helpers import LoopbackServer
 
 FAST = RetryPolicy(tries=2, backoff_seconds=0.0, timeout_seconds=5.0)
 
@@ -74,22 +75,14 @@ def celeba_payloads() -> dict[str, bytes]:
             "list_eval_partition.txt": "".join(f"{f} {0 if i < 4 else 2}\n" for i, f in enumerate(files)).encode()}
 
 
-class ArchiveServer(http.server.ThreadingHTTPServer):
+class ArchiveServer(LoopbackServer):
     """Serves ``/<mode>/<file>``. Modes: ok (honours Range), wrong (other bytes), missing (404), cut (the first
     request sends half the body after declaring all of it; Range honoured), cutnorange (the same, Range ignored),
     html (a Drive-like quota page), slow (half the body, then a long pause)."""
 
-    daemon_threads = True
-
     def __init__(self, payloads: dict[str, bytes]):
-        super().__init__(("127.0.0.1", 0), ArchiveHandler)
+        super().__init__(ArchiveHandler)
         self.payloads = payloads
-        self.requests: list[tuple[str, str | None]] = []
-        self.lock = threading.Lock()
-
-    @property
-    def base(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
 
 
 class ArchiveHandler(http.server.BaseHTTPRequestHandler):
@@ -190,7 +183,7 @@ def leftovers(root: Path) -> list[str]:
 
 
 def test_cyclegan_zip_installs_and_the_chapter_loader_reads_it(serve, tmp_path, monkeypatch):
-    from gancore import unpaired
+    from gancore.chapters import unpaired
 
     payloads = {"apple2orange.zip": cyclegan_zip("apple2orange")}
     server = serve(payloads)
@@ -253,6 +246,7 @@ def test_resume_after_a_killed_process_leaves_no_half_data_set(serve, tmp_path):
 import dataclasses, sys
 from gancore.data import archives
 from gancore.data.download import RetryPolicy
+from tests.helpers import LoopbackServer
 d = archives.ARCHIVES["apple2orange"]
 p = dataclasses.replace(d.sources[0].parts[0], urls=(sys.argv[1],), size={len(payloads["apple2orange.zip"])},
                         sha256="{hashlib.sha256(payloads["apple2orange.zip"]).hexdigest()}")
@@ -302,7 +296,7 @@ def test_remove_stale_parts_keeps_live_processes_files(tmp_path):
 
 
 def test_maps_without_a_published_hash_records_the_first_download(serve, tmp_path, monkeypatch):
-    from gancore import maps
+    from gancore.chapters import maps
 
     payloads = {"maps.tar.gz": maps_targz()}
     server = serve(payloads)
@@ -335,7 +329,7 @@ def test_size_far_from_the_approximate_one_is_refused(serve, tmp_path, monkeypat
 
 
 def test_celeba_from_three_drive_files_and_the_drive_quota_page(serve, tmp_path, monkeypatch):
-    from gancore import cross_domain
+    from gancore.chapters import cross_domain
 
     payloads = celeba_payloads()
     server = serve(payloads)

@@ -7,8 +7,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from gancore import cross_domain as cd
-from gancore import paths
+from gancore.chapters import cross_domain as cd
+from tests.helpers import real_data_or_skip
 
 ATTR_NAMES = ["Bald", "Male", "Smiling"]
 # file, Bald, Male, Smiling; partition: 000001-000004 train, 000005-000006 test
@@ -105,13 +105,8 @@ def test_grey_to_rgb_resizes_and_copies_channels():
     np.testing.assert_array_equal(cd.grey_to_rgb(grey, 28)[..., 1], grey)
 
 
-def _fashion_or_skip():
-    if not (paths.data_dir() / "fashion_mnist" / "t10k-labels-idx1-ubyte").is_file():
-        pytest.skip("Fashion-MNIST not fetched; run `python data_scripts/fetch_data.py fashion_mnist`")
-
-
 def test_fashion_domains_are_bags_against_shoes():
-    _fashion_or_skip()
+    real_data_or_skip("fashion_mnist")
     from gancore.data import load_mnist
 
     data = cd.fashion_domains(32, train_per_domain=50, test_per_domain=40, seed=3)
@@ -166,10 +161,6 @@ def test_bug_diagnostics_of_a_collapsed_and_a_real_set():
     assert collapsed["unpaired_l1"] < same["unpaired_l1"] - 0.05
 
 
-def test_to_unit_clips_generator_range():
-    np.testing.assert_allclose(cd.to_unit(np.array([-1.5, -1.0, 0.0, 1.0, 2.0])), [0.0, 0.0, 0.5, 1.0, 1.0])
-
-
 def test_unpaired_batches_come_from_their_own_domain_and_resume_exactly():
     a = np.zeros((5, 4, 4, 3), "uint8")
     b = np.full((7, 4, 4, 3), 255, "uint8")
@@ -185,8 +176,8 @@ def test_unpaired_batches_come_from_their_own_domain_and_resume_exactly():
 
 
 def test_fashion_classifier_calls_real_bags_bags_and_real_shoes_shoes():
-    _fashion_or_skip()
-    from gancore.classifiers import load_domain_classifier
+    real_data_or_skip("fashion_mnist")
+    from gancore.models.classifiers import load_domain_classifier
 
     data = cd.fashion_domains(32, train_per_domain=10, test_per_domain=200, seed=0)
     classifier = load_domain_classifier("fashion_mnist")

@@ -9,7 +9,7 @@ import keras
 import numpy as np
 import pytest
 
-from gancore import dry_run
+from gancore.course import dry_run
 
 
 def test_cut_settings_shortens_the_run_and_keeps_the_networks():
@@ -39,7 +39,7 @@ def test_full_training_steps_counts_step_keys_and_seeds():
 
 
 def test_mini_data_has_the_real_layouts_and_the_loaders_read_it(tmp_path, monkeypatch):
-    from gancore import cartoon, cross_domain, maps, superres, unpaired
+    from gancore.chapters import cartoon, cross_domain, maps, superres, unpaired
     from gancore.data import faces
 
     source = tmp_path / "cache"

@@ -7,7 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from gancore import evaluation, metrics
+from gancore import metrics
+from gancore.chapters import evaluation
 
 
 def test_nearest_neighbours_by_hand():

@@ -9,6 +9,7 @@ import keras
 import numpy as np
 import pytest
 
+from gancore import metrics
 from gancore.data import faces, standins
 from gancore.models import dcgan_faces as m
 
@@ -105,20 +106,20 @@ def test_pixel_features_average_blocks_by_hand():
     image = np.zeros((1, 16, 16, 3))
     image[0, :8, :8, 0] = 1.0  # top-left block red in [-1, 1] terms -> 1.0; elsewhere -1 -> 0.0 after scaling
     image = image * 2 - 1
-    f = faces.pixel_features(image, (-1, 1), pool=8).reshape(2, 2, 3)
+    f = metrics.pixel_features(image, (-1, 1), pool=8).reshape(2, 2, 3)
     np.testing.assert_allclose(f[0, 0], [1.0, 0.0, 0.0])
     np.testing.assert_allclose(f[1, 1], [0.0, 0.0, 0.0])
     half = np.full((1, 16, 16, 3), 127.5)
-    np.testing.assert_allclose(faces.pixel_features(half, (0, 255), pool=8), 0.5)
+    np.testing.assert_allclose(metrics.pixel_features(half, (0, 255), pool=8), 0.5)
 
 
 def test_pixel_distances_zero_for_same_set_and_grow_with_a_colour_shift():
     rng = np.random.default_rng(0)
     real = rng.integers(0, 256, size=(300, 16, 16, 3)).astype("uint8")
-    same = faces.pixel_distances(real.astype("float64"), real, generated_range=(0, 255), pool=8)
+    same = metrics.pixel_distances(real.astype("float64"), real, generated_range=(0, 255), pool=8)
     assert same["pixel_fd"] == pytest.approx(0.0, abs=1e-8)
     shifted = np.clip(real.astype("float64") + 51, 0, 255)  # +0.2 in [0, 1] units (minus clipping)
-    moved = faces.pixel_distances(shifted, real, generated_range=(0, 255), pool=8)
+    moved = metrics.pixel_distances(shifted, real, generated_range=(0, 255), pool=8)
     # 12 features each shifted by a bit less than 0.2 -> mean term just under 12 * 0.04 = 0.48
     assert 0.3 < moved["pixel_fd"] < 0.5
 
@@ -126,7 +127,7 @@ def test_pixel_distances_zero_for_same_set_and_grow_with_a_colour_shift():
 def test_nearest_real_distance_finds_a_copy():
     real = np.random.default_rng(1).integers(0, 256, size=(5, 8, 8, 3)).astype("uint8")
     copies = real[[3, 0]].astype("float64") / 127.5 - 1.0
-    np.testing.assert_allclose(faces.nearest_real_distance(copies, real), 0.0, atol=1e-6)
+    np.testing.assert_allclose(metrics.nearest_real_distance(copies, real), 0.0, atol=1e-6)
 
 
 def test_width_scales_every_channel_count():

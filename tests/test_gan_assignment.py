@@ -10,10 +10,10 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gancore import gan_assignment as ga
 from gancore import latent_priors as lp
 from gancore import losses
-from gancore import pca_faces as pf
+from gancore.chapters import gan_assignment as ga
+from gancore.chapters import pca_faces as pf
 from gancore.models import assignment as am
 from gancore.training.distribute import step_noise
 from gancore.training.gan import GAN

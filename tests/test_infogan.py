@@ -12,7 +12,7 @@ import tensorflow as tf
 
 from gancore import losses
 from gancore.data.arrays import scale_images_tanh
-from gancore.models.skill06 import build_infogan_discriminator, build_infogan_generator
+from gancore.models.sgan_infogan_acgan import build_infogan_discriminator, build_infogan_generator
 from gancore.training.fitting import fit_steps, step_indexed_dataset
 from gancore.training.infogan import InfoGAN, _exact_assignment, best_matching_accuracy, contingency
 

@@ -65,7 +65,8 @@ def test_a_chapter_runs_in_a_fresh_venv_that_only_has_papermill(tmp_path):
 
 
 def test_readme_links_every_chapter_to_colab():
-    from gancore import course, notebooks
+    from gancore import course
+    from gancore.course import notebooks
 
     readme = (ROOT / "README.md").read_text()
     for chapter in course.load_manifest(ROOT / "book.yml").chapters:
@@ -75,7 +76,8 @@ def test_readme_links_every_chapter_to_colab():
 def test_every_chapter_starts_with_the_install_cell():
     import nbformat
 
-    from gancore import course, notebooks
+    from gancore import course
+    from gancore.course import notebooks
 
     for chapter in course.load_manifest(ROOT / "book.yml").chapters:
         nb = nbformat.read(ROOT / chapter.notebook, as_version=4)

@@ -81,18 +81,56 @@ def test_classifier_score_limits():
     close(metrics.classifier_score(one_class), 1.0, tol=1e-6)  # confident but collapsed
 
 
-def test_class_histogram_and_psnr():
+def test_class_histogram():
     logits = np.eye(4)[[0, 0, 3, 1]]
     np.testing.assert_array_equal(metrics.class_histogram(logits), [2, 1, 0, 1])
-    a = np.zeros((4, 4))
-    close(metrics.psnr(a, a + 0.1), 20.0, tol=1e-9)  # mse 0.01 -> 10 log10(1 / 0.01)
-    assert metrics.psnr(a, a) == float("inf")
 
 
-def test_unit_images_from_any_range():
-    x = metrics.to_unit_images(np.array([[[-1.0, 0.0], [1.0, 3.0]]]), (-1, 1))
-    assert x.shape == (1, 2, 2, 1)
-    np.testing.assert_allclose(x[0, :, :, 0], [[0.0, 0.5], [1.0, 1.0]])
+# --- per-image pixel scores, (predicted, target) ---
+def test_psnr_by_hand_per_image():
+    target = np.zeros((3, 4, 4, 3))
+    errors = np.array([0.1, 0.01, 1.0])[:, None, None, None]
+    # MSE 0.01 -> 10 log10(1 / 0.01) = 20 dB; MSE 1e-4 -> 40 dB; MSE 1 -> 0 dB
+    close(metrics.psnr(target + errors, target), [20.0, 40.0, 0.0])
+    close(metrics.psnr(target - errors, target), [20.0, 40.0, 0.0])  # the sign of the error does not matter
+    # 0..255 images: an error of 25.5 grey levels is an error of 0.1 at peak 1
+    close(metrics.psnr(np.full((1, 2, 2), 25.5), np.zeros((1, 2, 2)), peak=255.0), [20.0])
+
+
+def test_psnr_of_identical_images_is_the_documented_floor():
+    images = np.random.default_rng(0).uniform(0, 1, (2, 5, 5, 3))
+    assert metrics.PSNR_MSE_FLOOR == 1e-10
+    close(metrics.psnr(images, images), [100.0, 100.0])  # 10 log10(1 / 1e-10)
+    close(metrics.psnr(images, images, peak=255.0), [10 * np.log10(255.0**2 / 1e-10)] * 2)  # 148.13 dB
+    close(metrics.psnr_from_mse([0.0, 1e-12, 0.01]), [100.0, 100.0, 20.0])
+
+
+def test_mean_absolute_and_squared_error_by_hand():
+    target = np.zeros((2, 2, 2, 1))
+    predicted = target.copy()
+    predicted[0, 0, 0, 0] = 0.4  # one pixel of four off by 0.4
+    predicted[1] = -0.5
+    close(metrics.mean_absolute_error(predicted, target), [0.1, 0.5])
+    close(metrics.mean_squared_error(predicted, target), [0.04, 0.25])
+    # one target image against a batch, in float32
+    l1 = metrics.mean_absolute_error(np.ones((3, 2, 2), "float32"), np.full((1, 2, 2), 0.75), dtype="float32")
+    assert l1.dtype == np.float32
+    close(l1, [0.25] * 3)
+
+
+def test_ssim_of_identical_images_is_one_and_noise_lowers_it():
+    rng = np.random.default_rng(2)
+    colour = rng.uniform(0, 1, (2, 16, 16, 3))
+    close(metrics.ssim(colour, colour, channel_axis=-1), [1.0, 1.0])
+    noisy = np.clip(colour + rng.normal(0, 0.2, colour.shape), 0, 1)
+    lowered = metrics.ssim(noisy, colour, channel_axis=-1)
+    assert np.all((0.0 < lowered) & (lowered < 0.9))
+    grey = colour[..., 0]
+    # SSIM of a constant shift c with an otherwise identical image: luminance term only,
+    # (2 mu (mu + c) + C1) / (mu^2 + (mu + c)^2 + C1) per window, below 1 and above 0.9 for c = 0.05
+    shifted = metrics.ssim(np.clip(grey + 0.05, 0, 2), grey, data_range=1.0)
+    assert np.all((0.9 < shifted) & (shifted < 1.0))
+    close(metrics.ssim(grey, noisy[..., 0]), metrics.ssim(noisy[..., 0], grey))  # symmetric
 
 
 def test_sample_diversity_is_the_mean_pixel_std_on_the_unit_scale():

@@ -3,7 +3,7 @@
 import nbformat
 from nbformat.v4 import new_code_cell, new_notebook, new_output
 
-from gancore import notebooks
+from gancore.course import notebooks
 
 
 def notebook_with(text: str, stderr: str = ""):

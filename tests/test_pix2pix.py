@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gancore import colourise as col
+from gancore.chapters import colourise as col
 from gancore.models.pix2pix import build_colour_discriminator, build_colour_generator
 from gancore.training import pix2pix as p2p
 from gancore.training.pix2pix import Pix2Pix
@@ -43,27 +43,19 @@ def test_grey_copy_repeats_the_channel():
         np.testing.assert_array_equal(copy[..., c], grey[..., 0])
 
 
-# --- metrics by hand ---------------------------------------------------------------------------------------------
-def test_l1_of_a_constant_offset():
+# --- metrics by hand (the pixel scores themselves are tested in test_metrics.py) -------------------------------
+def test_colour_scores_of_a_constant_offset():
     target = np.full((3, 8, 8, 3), 0.5)
-    assert col.per_image_l1(target + 0.1, target) == pytest.approx([0.1] * 3)
-    assert col.colour_scores(target - 0.25, target)["l1"] == pytest.approx(0.25)
+    scores = col.colour_scores(target - 0.25, target)
+    assert scores["l1"] == pytest.approx(0.25, abs=1e-12)
+    assert scores["psnr"] == pytest.approx(10 * np.log10(1 / 0.0625), abs=1e-9)  # MSE 0.0625: 12.04 dB
+    assert scores["ssim"] < 1.0
 
 
-def test_psnr_of_a_known_error():
-    target = np.zeros((2, 8, 8, 3))
-    # error 0.1 everywhere: MSE 0.01 -> 20 dB; error 0.01: MSE 1e-4 -> 40 dB
-    np.testing.assert_allclose(col.per_image_psnr(target + np.array([0.1, 0.01])[:, None, None, None], target),
-                               [20.0, 40.0])
-    assert col.per_image_psnr(target, target) == pytest.approx([100.0, 100.0])  # floored MSE
-
-
-def test_ssim_of_identical_images_is_one_and_lower_otherwise():
-    rng = np.random.default_rng(2)
-    images = rng.uniform(0, 1, (2, 16, 16, 3))
-    np.testing.assert_allclose(col.per_image_ssim(images, images), 1.0)
-    noisy = np.clip(images + rng.normal(0, 0.2, images.shape), 0, 1)
-    assert np.all(col.per_image_ssim(noisy, images) < 0.9)
+def test_colour_scores_of_a_perfect_colourisation():
+    images = np.random.default_rng(2).uniform(0, 1, (2, 16, 16, 3))
+    scores = col.colour_scores(images, images)
+    assert scores == pytest.approx({"l1": 0.0, "psnr": 100.0, "ssim": 1.0}, abs=1e-9)  # the PSNR's MSE floor
 
 
 def test_photo_colour_split_holds_out_whole_photos():

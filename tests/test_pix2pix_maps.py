@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from gancore import maps
+from gancore.chapters import maps
 from gancore.models.pix2pix import build_maps_discriminator, build_maps_generator
 from gancore.training.pix2pix import Pix2Pix
 

@@ -6,8 +6,9 @@ import json
 
 import pytest
 
-from gancore import course, published, results
-from gancore.runner import ChapterResult, RunReport, run_metrics, write_report
+from gancore import course
+from gancore.course import published, results
+from gancore.course.runner import ChapterResult, RunReport, run_metrics, write_report
 
 
 def test_targets_are_parsed_and_checked_both_ways():

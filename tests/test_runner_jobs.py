@@ -6,7 +6,8 @@ from __future__ import annotations
 import nbformat
 import pytest
 
-from gancore import course, runner
+from gancore import course
+from gancore.course import runner
 
 CODE = """
 import time

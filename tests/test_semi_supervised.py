@@ -7,7 +7,7 @@ import tensorflow as tf
 
 from gancore import losses
 from gancore.data.arrays import scale_images
-from gancore.models import skill06
+from gancore.models import sgan_infogan_acgan
 from gancore.training.fitting import fit_steps, step_indexed_dataset
 from gancore.training.semi_supervised import (
     SemiSupervisedGAN,
@@ -199,7 +199,8 @@ def test_options_are_checked_and_optimizers_not_shared():
 
 def test_book_sgan_networks_train_in_semi_supervised_mode():
     keras.utils.set_random_seed(0)
-    g, d = skill06.build_sgan_generator(width=0.125), skill06.build_sgan_discriminator(width=0.125)
+    g = sgan_infogan_acgan.build_sgan_generator(width=0.125)
+    d = sgan_infogan_acgan.build_sgan_discriminator(width=0.125)
     gan = SemiSupervisedGAN(g, d, latent_dim=100, mode="semi_supervised", generator_loss="feature_matching",
                             mixed_batches=True, seed=2)
     gan.compile(keras.optimizers.Adam(1e-4, beta_1=0.5), keras.optimizers.Adam(1e-4, beta_1=0.5))

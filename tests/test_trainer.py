@@ -7,8 +7,8 @@ import keras
 import numpy as np
 import pytest
 
-from gancore import cli, trainer
-from gancore.data import load_mnist
+from gancore.app import cli, train_command
+from tests.helpers import real_mnist
 
 from .conftest import StopAfter
 
@@ -17,7 +17,7 @@ from .conftest import StopAfter
 def image_folder(tmp_path_factory):
     """48 real Fashion-MNIST images as PNG files, one corrupt JPEG and one text file."""
     folder = tmp_path_factory.mktemp("images")
-    for i, image in enumerate(load_mnist("fashion_mnist").x_train[:48]):
+    for i, image in enumerate(real_mnist("fashion_mnist").x_train[:48]):
         iio.imwrite(folder / f"{i:03d}.png", image)
     (folder / "broken.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
     (folder / "notes.txt").write_text("not an image")
@@ -28,7 +28,7 @@ def config(folder, out, **overrides):
     settings = dict(data=folder, out=out, model="wgan-gp", image_size=24, latent_dim=8, batch_size=8, steps=6,
                     steps_per_epoch=2, width=8, critic_steps=2, samples=4, verbose=0, seed=3)
     settings.update(overrides)
-    return trainer.TrainConfig(**settings)
+    return train_command.TrainConfig(**settings)
 
 
 def generator_weights(out):
@@ -43,10 +43,10 @@ def runs(image_folder, tmp_path_factory):
     tf_config.enable_op_determinism()
     try:
         base = tmp_path_factory.mktemp("runs")
-        whole = trainer.train(config(image_folder, base / "whole"))
+        whole = train_command.train(config(image_folder, base / "whole"))
         with pytest.raises(KeyboardInterrupt):
-            trainer.train(config(image_folder, base / "resumed"), callbacks=[StopAfter(1)])
-        resumed = trainer.train(config(image_folder, base / "resumed"))
+            train_command.train(config(image_folder, base / "resumed"), callbacks=[StopAfter(1)])
+        resumed = train_command.train(config(image_folder, base / "resumed"))
     finally:
         tf_config.disable_op_determinism()
     return base, whole, resumed
@@ -76,30 +76,30 @@ def test_run_writes_samples_gif_losses_and_weights(runs):
 
 def test_a_finished_run_continues_with_more_steps(runs, image_folder):
     base, _, _ = runs
-    more = trainer.train(config(image_folder, base / "whole", steps=8))
+    more = train_command.train(config(image_folder, base / "whole", steps=8))
     assert (more.start_step, more.end_step) == (6, 8)
-    with pytest.raises(trainer.TrainError, match="already at step 8"):
-        trainer.train(config(image_folder, base / "whole", steps=4))
+    with pytest.raises(train_command.TrainError, match="already at step 8"):
+        train_command.train(config(image_folder, base / "whole", steps=4))
 
 
 def test_wgan_clipping_and_dcgan_variants_train(image_folder, tmp_path):
-    clipped = trainer.train(config(image_folder, tmp_path / "wgan", model="wgan", steps=2))
+    clipped = train_command.train(config(image_folder, tmp_path / "wgan", model="wgan", steps=2))
     assert clipped.end_step == 2
-    gan = trainer.build_gan(config(image_folder, tmp_path / "x", model="wgan"))
+    gan = train_command.build_gan(config(image_folder, tmp_path / "x", model="wgan"))
     assert gan.clip_value == 0.01 and isinstance(gan.d_optimizer, keras.optimizers.RMSprop)
-    dcgan = trainer.build_gan(config(image_folder, tmp_path / "y", model="dcgan", critic_steps=None))
+    dcgan = train_command.build_gan(config(image_folder, tmp_path / "y", model="dcgan", critic_steps=None))
     assert dcgan.d_steps == 1 and dcgan.loss_name == "non_saturating"
     assert dcgan.d_optimizer is not dcgan.g_optimizer
 
 
 def test_schedules_count_each_optimizers_own_updates():
-    step = trainer.parse_schedule("step:0.1:2", 1.0, updates_per_epoch=5)  # x0.1 every 2 epochs of 5 updates
+    step = train_command.parse_schedule("step:0.1:2", 1.0, updates_per_epoch=5)  # x0.1 every 2 epochs of 5 updates
     np.testing.assert_allclose([float(step(i)) for i in (0, 9, 10, 20)], [1.0, 1.0, 0.1, 0.01], rtol=1e-6)
-    linear = trainer.parse_schedule("linear:2", 0.5, updates_per_epoch=10, total_epochs=4)  # hold 20, zero at 40
+    linear = train_command.parse_schedule("linear:2", 0.5, updates_per_epoch=10, total_epochs=4)  # hold 20, zero at 40
     np.testing.assert_allclose([float(linear(i)) for i in (0, 20, 30, 40, 50)], [0.5, 0.5, 0.25, 0.0, 0.0])
-    assert trainer.parse_schedule("constant", 0.3, 1) == 0.3
-    with pytest.raises(trainer.TrainError, match="Bad learning-rate schedule"):
-        trainer.parse_schedule("cosine", 1.0, 1)
+    assert train_command.parse_schedule("constant", 0.3, 1) == 0.3
+    with pytest.raises(train_command.TrainError, match="Bad learning-rate schedule"):
+        train_command.parse_schedule("cosine", 1.0, 1)
 
 
 @pytest.mark.parametrize(("options", "message"), [
@@ -129,7 +129,7 @@ def test_one_linear_decay_schedule_for_cyclegan_and_gancore_train():
     assert cyclegan.LinearDecayAfterHalf is schedules.LinearDecayAfterHalf
     paper = schedules.LinearDecayAfterHalf(2e-4, total_steps=1000)  # hold 500, then down to 0 at 1000
     np.testing.assert_allclose([float(paper(s)) for s in (0, 500, 750, 1000, 1200)], [2e-4, 2e-4, 1e-4, 0, 0])
-    linear = trainer.parse_schedule("linear", 0.5, updates_per_epoch=10, total_epochs=4)  # hold 2 epochs
+    linear = train_command.parse_schedule("linear", 0.5, updates_per_epoch=10, total_epochs=4)  # hold 2 epochs
     assert isinstance(linear, schedules.LinearDecayAfterHalf)
     np.testing.assert_allclose([float(linear(i)) for i in (0, 20, 30, 40)], [0.5, 0.5, 0.25, 0.0])
-    assert trainer.parse_schedule("linear:4", 0.5, updates_per_epoch=10, total_epochs=4) == 0.5  # held to the end
+    assert train_command.parse_schedule("linear:4", 0.5, updates_per_epoch=10, total_epochs=4) == 0.5  # held to the end

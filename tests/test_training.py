@@ -10,10 +10,11 @@ import pytest
 import tensorflow as tf
 
 from gancore.data.arrays import scale_images
+from gancore.losses import bernoulli_elbo_loss, book_vae_loss, gaussian_kl
 from gancore.training.callbacks import NaNGuard, NonFiniteLossError, PeriodicMetrics, SampleGrid
 from gancore.training.fitting import fit_steps, step_indexed_dataset
 from gancore.training.gan import GAN
-from gancore.training.vae import VAE, bernoulli_elbo_loss, book_vae_loss, gaussian_kl
+from gancore.training.vae import VAE
 
 from .conftest import StopAfter
 

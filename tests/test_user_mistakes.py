@@ -12,7 +12,9 @@ import nbformat
 import numpy as np
 import pytest
 
-from gancore import cli, course, runner, site, trainer
+from gancore import course
+from gancore.app import cli, train_command
+from gancore.course import runner, site
 
 from .conftest import ROOT, StopAfter
 
@@ -201,12 +203,12 @@ def test_ctrl_c_says_where_training_stopped_and_how_to_resume(images, tmp_path, 
     def interrupted_fit_steps(*args, callbacks=(), **kwargs):
         return real_fit_steps(*args, callbacks=[*callbacks, StopAfter(2)], **kwargs)
 
-    monkeypatch.setattr(fitting, "fit_steps", interrupted_fit_steps)
+    monkeypatch.setattr(train_command, "fit_steps", interrupted_fit_steps)  # the name the command calls
     out = tmp_path / "run"
     assert train(images, out, "--steps", "4", "--steps-per-epoch", "1") == 130
     err = capsys.readouterr().err
     assert "interrupted at step 2; run the same command to resume" in err and "Traceback" not in err
-    monkeypatch.setattr(fitting, "fit_steps", real_fit_steps)
+    monkeypatch.setattr(train_command, "fit_steps", real_fit_steps)
     assert train(images, out, "--steps", "4", "--steps-per-epoch", "1") == 0
     assert "Trained steps 2-4" in capsys.readouterr().out
 
@@ -256,7 +258,7 @@ def test_the_cost_of_the_run_is_printed_before_training(images, tmp_path, capsys
     out = tmp_path / "run"
     assert train(images, out, "--steps", "3", "--steps-per-epoch", "1") == 0
     printed = capsys.readouterr().out
-    gan = trainer.build_gan(trainer.TrainConfig(data=images, out=out, image_size=16, width=8, latent_dim=8,
+    gan = train_command.build_gan(train_command.TrainConfig(data=images, out=out, image_size=16, width=8, latent_dim=8,
                                                 critic_steps=1, batch_size=4))
     parameters = gan.generator.count_params() + gan.discriminator.count_params()
     plan = next(line for line in printed.splitlines() if line.startswith("Cost:"))

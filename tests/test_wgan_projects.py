@@ -92,7 +92,7 @@ def test_layer_norm_is_per_example_and_bad_norms_are_refused():
 
 
 def test_chapter_helpers():
-    from gancore import projects
+    from gancore.chapters import projects
 
     grid = projects.component_grid(np.arange(5.0), np.array([-1.0, 1.0]))
     np.testing.assert_array_equal(grid, [[-1, 1, 2, 3, -1], [-1, 1, 2, 3, 1], [1, 1, 2, 3, -1], [1, 1, 2, 3, 1]])

@@ -42,6 +42,7 @@ from gancore.data.download import (
     TransferError,
     with_retries,
 )
+from gancore.data.sources import offline
 from gancore.data.specs import IMAGE_EXTENSIONS
 
 STAMP_NAME = ".archive.json"
@@ -453,7 +454,6 @@ def ensure_archive_dataset(name: str, root: str | Path | None = None, retry: Ret
     is tried in order until one installs completely. ``GANCORE_OFFLINE=1`` allows the local copy only.
     Raises :class:`ArchiveUnavailableError` with everything that was tried and the manual steps.
     """
-    from gancore.data.sources import offline  # one definition of the offline switch
 
     if name not in ARCHIVES:
         raise ValueError(f"Unknown archive data set {name!r}; known: {', '.join(sorted(ARCHIVES))}")

@@ -140,6 +140,17 @@ def write_json(path: Path, value: dict) -> None:
         tmp.unlink(missing_ok=True)
 
 
+def replace_folder(built: Path, target: Path) -> Path:
+    """Move the complete folder ``built`` (a temporary sibling) into place as ``target``, replacing an older copy.
+
+    The last step of building a data set: until it runs, readers see the old folder or none, never half of one."""
+    if target.exists():
+        shutil.rmtree(target)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    os.replace(built, target)
+    return target
+
+
 def describe_sources(sources: dict[str, str]) -> str:
     """One source, or the distinct sources joined with ``" + "`` in first-seen order."""
     return " + ".join(dict.fromkeys(sources.values()))

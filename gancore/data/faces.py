@@ -22,6 +22,8 @@ import numpy as np
 
 from gancore import paths
 from gancore.data import standins
+from gancore.data.archives import ArchiveUnavailableError, ensure_archive_dataset
+from gancore.data.folders import scan_folder
 
 KAGGLE = {
     "anime_faces": {"slug": "splcher/animefacedataset", "title": "Anime Face Dataset (~63,565 crops)",
@@ -57,7 +59,6 @@ def manual_instructions(name: str) -> str:
 def download_real(name: str) -> bool:
     """Install the real set with :func:`gancore.data.archives.ensure_archive_dataset`; False (reasons printed)
     when no source could provide it."""
-    from gancore.data.archives import ArchiveUnavailableError, ensure_archive_dataset
 
     try:
         ensure_archive_dataset(name)
@@ -88,7 +89,6 @@ def ensure_standin(name: str) -> Path:
 
 def resolve_faces(name: str, download: bool = False, allow_standin: bool = True) -> FaceSet:
     """The real set in ``data/<name>/`` if it holds images, else (optionally) Kaggle, else the stand-in."""
-    from gancore.data.folders import scan_folder
 
     if name not in KAGGLE:
         raise ValueError(f"Unknown face set {name!r}; known: {', '.join(sorted(KAGGLE))}")
@@ -136,44 +136,3 @@ def resize_images(images: np.ndarray, size: int) -> np.ndarray:
     out = np.stack([standins.resize(image, size) for image in images])  # the stand-in builders' one resize rule
     out = out.reshape(len(images), size, size, *images.shape[3:])
     return np.clip(out, images.min(), images.max()).astype(images.dtype)
-
-
-def to_tanh_range(batch_uint8):
-    """uint8 images -> float32 in [-1, 1] as the book scales them: (x - 127.5) / 127.5 (tf or numpy)."""
-    import tensorflow as tf
-
-    return (tf.cast(batch_uint8, tf.float32) - 127.5) / 127.5
-
-
-def pixel_features(images: np.ndarray, value_range: tuple[float, float] = (-1.0, 1.0), pool: int = 8) -> np.ndarray:
-    """A fixed, network-free feature map: images in [0, 1], averaged over pool x pool blocks, flattened.
-
-    A 56x56x3 image becomes 7x7x3 = 147 numbers: the colour layout at a coarse scale. Distances in this
-    space compare colour and brightness composition (where the hair, skin and background colours sit), not
-    fine detail or semantics; they are deterministic and need no pretrained network.
-    """
-    lo, hi = value_range
-    x = np.clip((np.asarray(images, dtype="float64") - lo) / (hi - lo), 0.0, 1.0)
-    n, h, w, c = x.shape
-    if h % pool or w % pool:
-        raise ValueError(f"Image size {h}x{w} is not a multiple of pool={pool}")
-    return x.reshape(n, h // pool, pool, w // pool, pool, c).mean(axis=(2, 4)).reshape(n, -1)
-
-
-def pixel_distances(generated: np.ndarray, real: np.ndarray, generated_range=(-1.0, 1.0), real_range=(0.0, 255.0),
-                    pool: int = 8, seed: int = 0) -> dict[str, float]:
-    """Frechet distance and KID between two image sets in :func:`pixel_features` space."""
-    from gancore.metrics import frechet_distance_of_features, kernel_distance
-
-    fg, fr = pixel_features(generated, generated_range, pool), pixel_features(real, real_range, pool)
-    kid, kid_std = kernel_distance(fg, fr, num_subsets=10, subset_size=1000, seed=seed)
-    return {"pixel_fd": frechet_distance_of_features(fg, fr), "pixel_kid": kid, "pixel_kid_std": kid_std}
-
-
-def nearest_real_distance(generated: np.ndarray, real: np.ndarray, generated_range=(-1.0, 1.0),
-                          real_range=(0.0, 255.0)) -> np.ndarray:
-    """For each generated image, the RMS pixel distance (in [0, 1] units) to its nearest real image."""
-    g = pixel_features(generated, generated_range, pool=1)
-    r = pixel_features(real, real_range, pool=1)
-    d2 = (g**2).sum(1)[:, None] + (r**2).sum(1)[None, :] - 2.0 * g @ r.T
-    return np.sqrt(np.clip(d2.min(axis=1), 0.0, None) / g.shape[1])

@@ -12,6 +12,7 @@ import tensorflow as tf
 from PIL import Image
 
 from gancore.data.specs import IMAGE_EXTENSIONS
+from gancore.data.standins import resize
 
 _FORMATS = {"JPEG", "PNG", "GIF", "BMP", "MPO"}  # MPO: multi-picture JPEGs from some cameras
 
@@ -168,7 +169,6 @@ def load_image_folder(folder: str | Path, size: int, limit: int | None = None) -
     with a warning that names and counts them; no image at all is an error."""
     import warnings
 
-    from gancore.data.standins import resize
 
     files = image_files(folder)[:limit]
     if not files:

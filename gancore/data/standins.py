@@ -25,6 +25,10 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from gancore import paths
+from gancore.data.sources import DataUnavailableError, ensure_dataset
+from gancore.data.specs import PHOTO_FILES
+
 STANDIN_MARKER = ".standin.json"
 LFW_FACES = 100  # lfw_subset items 0-99 are faces, 100-199 are non-face patches
 PHOTO_POOL = ("astronaut", "chelsea", "coffee", "rocket", "motorcycle_left", "motorcycle_right",
@@ -73,8 +77,6 @@ def photo_pool() -> dict[str, np.ndarray]:
 def library_files(root: str | Path | None = None) -> dict[str, Path]:
     """The Debian photo packages' files (``gancore.data.specs.PHOTO_FILES``) that are in the data folder, by
     pool name ``<package>-<file stem>``; nothing is decoded."""
-    from gancore import paths
-    from gancore.data.specs import PHOTO_FILES
 
     base = Path(root) if root is not None else paths.data_dir()
     found = {f"{dataset.removeprefix('photos_')}-{Path(file).stem}": base / dataset / file
@@ -250,7 +252,6 @@ def build_anime_standin(root: str | Path, count: int = 2000, size: int = 56, see
     root = Path(root)
     try:
         if font_path is None:
-            from gancore.data.sources import DataUnavailableError, ensure_dataset
 
             try:
                 folder, _ = ensure_dataset("noto_emoji")

@@ -14,6 +14,8 @@ import socket
 from collections.abc import Callable
 from pathlib import Path
 
+from gancore.data.sources import offline
+
 _BASE = "https://storage.googleapis.com/tensorflow/keras-applications/"
 
 #: network -> (file name in the Keras cache, download URL, MD5 Keras checks, environment variable naming a copy)
@@ -49,7 +51,6 @@ def imagenet_weights(network: str, explicit: str | Path | None = None, download:
 
     None when they are not on disk and cannot be downloaded (offline, ``download=False``, or a failed
     transfer: said once per process through ``log``)."""
-    from gancore.data.sources import offline
 
     if network not in IMAGENET_NOTOP:
         raise ValueError(f"Unknown network {network!r}; known: {', '.join(IMAGENET_NOTOP)}")

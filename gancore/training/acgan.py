@@ -8,7 +8,6 @@ import tensorflow as tf
 
 from gancore import losses as gan_losses
 from gancore.training.conditional import ConditionalGAN
-from gancore.training.distribute import scale_loss
 from gancore.training.weight_average import update_average
 
 
@@ -47,15 +46,7 @@ class ACGAN(ConditionalGAN):
         self.d_loss_weights = tuple(float(w) for w in d_loss_weights)
         self.g_loss_weights = tuple(float(w) for w in g_loss_weights)
         self.fakes_from_inference_generator = fakes_from_inference_generator
-        self.class_acc_tracker = keras.metrics.Mean(name="class_acc")
-        self.real_class_acc_tracker = keras.metrics.Mean(name="real_class_acc")
-        self.fake_class_acc_tracker = keras.metrics.Mean(name="fake_class_acc")
-        self.g_class_loss_tracker = keras.metrics.Mean(name="g_class_loss")
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_acc_tracker, self.class_acc_tracker,
-                self.real_class_acc_tracker, self.fake_class_acc_tracker, self.g_class_loss_tracker]
+        self.track("class_acc", "real_class_acc", "fake_class_acc", "g_class_loss")
 
     def discriminate(self, images, condition=None, training: bool = True):
         """(real/fake logits [N, 1], class logits [N, K]); D never sees the class it is told."""
@@ -75,42 +66,36 @@ class ACGAN(ConditionalGAN):
         batch_size = tf.shape(real)[0]
 
         # 1. Discriminator: reals (true classes) -> real, fakes (the classes asked for) -> fake.
-        fake_classes = self.fake_condition(batch_size, 3)
-        fake = self.generate_from(self.noise(batch_size, 0), fake_classes,
+        fake_classes = self.fake_condition(batch_size, self.stream("d_condition"))
+        fake = self.generate_from(self.noise(batch_size, self.stream("d_noise")), fake_classes,
                                   training=not self.fakes_from_inference_generator)
         with tf.GradientTape() as tape:
             (real_logits, real_class_logits), (fake_logits, fake_class_logits) = self._discriminate_both(real, fake)
             d_loss = gan_losses.acgan_discriminator_loss(
                 real_logits, fake_logits, real_class_logits, fake_class_logits, real_classes, fake_classes,
                 *self.d_loss_weights, label_smoothing=self.label_smoothing)
-            scaled = self.d_optimizer.scale_loss(scale_loss(d_loss))
-        grads = tape.gradient(scaled, self.discriminator.trainable_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+        self._apply(self.d_optimizer, tape, d_loss, self.d_variables())
 
         # 2. Generator: images that D calls real *and* assigns to the requested class.
-        z = self.noise(batch_size * self.g_batch_factor, 4)
-        classes = self.fake_condition(batch_size * self.g_batch_factor, 5)
+        z = self.noise(batch_size * self.g_batch_factor, self.stream("g_noise"))
+        classes = self.fake_condition(batch_size * self.g_batch_factor, self.stream("g_condition"))
         with tf.GradientTape() as tape:
             fake_g = self.generate_from(z, classes)
             logits, class_logits = self.discriminate(fake_g, training=not self.frozen_d_in_g_step)
             g_loss = gan_losses.acgan_generator_loss(logits, class_logits, classes, *self.g_loss_weights)
-            scaled = self.g_optimizer.scale_loss(scale_loss(g_loss))
-        grads = tape.gradient(scaled, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+        self._apply(self.g_optimizer, tape, g_loss, self.g_variables())
         if self.ema_generator is not None:
             update_average(self.ema_generator, self.generator, self.average_decay())
 
-        # 3. Running means for the progress bar and History.
+        # 3. Report running means for the progress bar and History.
         real_acc = gan_losses.class_accuracy(real_class_logits, real_classes)
         fake_acc = gan_losses.class_accuracy(fake_class_logits, fake_classes)
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_acc_tracker.update_state(gan_losses.discriminator_accuracy(real_logits, fake_logits))
-        self.class_acc_tracker.update_state(0.5 * (real_acc + fake_acc))  # equal halves: the whole batch's accuracy
-        self.real_class_acc_tracker.update_state(real_acc)
-        self.fake_class_acc_tracker.update_state(fake_acc)
-        self.g_class_loss_tracker.update_state(tf.reduce_mean(gan_losses.class_cross_entropy(class_logits, classes)))
-        return {m.name: m.result() for m in self.metrics}
+        return self.report({
+            "d_loss": d_loss, "g_loss": g_loss, "d_acc": gan_losses.discriminator_accuracy(real_logits, fake_logits),
+            "class_acc": 0.5 * (real_acc + fake_acc),  # equal halves: the whole batch's accuracy
+            "real_class_acc": real_acc, "fake_class_acc": fake_acc,
+            "g_class_loss": tf.reduce_mean(gan_losses.class_cross_entropy(class_logits, classes)),
+        })
 
     def classify(self, images, batch_size: int = 500) -> np.ndarray:
         """The auxiliary classifier's predicted class for images in the training range, in inference mode."""

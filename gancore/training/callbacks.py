@@ -11,6 +11,8 @@ from pathlib import Path
 import keras
 import numpy as np
 
+from gancore import plots
+
 
 class NonFiniteLossError(FloatingPointError):
     """Training produced NaN or inf; the message names the step and the loss."""
@@ -67,7 +69,6 @@ class SampleGrid(keras.callbacks.Callback):
         self.frames: list[tuple[int, np.ndarray]] = []
 
     def _capture(self, epoch: int) -> None:
-        from gancore import plots
 
         grid = plots.image_grid(np.asarray(self.generate()), rows=self.rows)
         self.frames.append((epoch, grid))
@@ -86,7 +87,6 @@ class SampleGrid(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         if self.folder and self.gif_name and len(self.frames) > 1:
-            from gancore import plots
 
             plots.save_gif([g for _, g in self.frames], self.folder / self.gif_name, fps=self.fps,
                            labels=[f"epoch {e}" for e, _ in self.frames])

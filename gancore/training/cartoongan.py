@@ -17,8 +17,9 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from gancore import losses as gan_losses
 from gancore.models.vgg_features import VGGFeatures
-from gancore.training.distribute import GeneratorDiscriminatorModel, scale_loss
+from gancore.training.two_player import TwoPlayerModel
 
 BOOK_LOSS_WEIGHTS = (1.0, 1.0, 0.1)  # adversarial, content (vs the sharpened selfie), style (vs the cartoon)
 PAPER_LOSS_WEIGHTS = (1.0, 10.0, 0.0)  # Chen et al. 2018: L_adv + 10 L_con
@@ -26,11 +27,10 @@ PAPER_LOSS_WEIGHTS = (1.0, 10.0, 0.0)  # Chen et al. 2018: L_adv + 10 L_con
 
 def discriminator_loss(real_patches, smooth_patches, fake_patches) -> tf.Tensor:
     """The book's D loss: the mean of its three ``train_on_batch`` MSE losses, real cartoons against 1 and
-    edge-smoothed cartoons and generated images against 0."""
-    real = tf.reduce_mean(tf.square(tf.cast(real_patches, tf.float32) - 1.0))
-    smooth = tf.reduce_mean(tf.square(tf.cast(smooth_patches, tf.float32)))
-    fake = tf.reduce_mean(tf.square(tf.cast(fake_patches, tf.float32)))
-    return (real + smooth + fake) / 3.0
+    edge-smoothed cartoons and generated images against 0 (:func:`gancore.losses.edge_smoothed_discriminator_loss`
+    in float32)."""
+    return gan_losses.edge_smoothed_discriminator_loss(*(tf.cast(p, tf.float32)
+                                                         for p in (real_patches, smooth_patches, fake_patches)))
 
 
 def generator_loss(fake_patches, fake_features, content_features, style_features,
@@ -39,13 +39,13 @@ def generator_loss(fake_patches, fake_features, content_features, style_features
     + w_style E|F(G) - F(cartoon)|`` (Keras 'mse' and 'mean_absolute_error': plain means, no 1/2)."""
     w_adv, w_content, w_style = (float(w) for w in loss_weights)
     fake_features = tf.cast(fake_features, tf.float32)
-    adv = tf.reduce_mean(tf.square(tf.cast(fake_patches, tf.float32) - 1.0))
-    content = tf.reduce_mean(tf.abs(fake_features - tf.cast(content_features, tf.float32)))
-    style = tf.reduce_mean(tf.abs(fake_features - tf.cast(style_features, tf.float32)))
+    adv = gan_losses.real_target_mse(tf.cast(fake_patches, tf.float32))
+    content = gan_losses.mean_absolute_error(fake_features, tf.cast(content_features, tf.float32))
+    style = gan_losses.mean_absolute_error(fake_features, tf.cast(style_features, tf.float32))
     return w_adv * adv + w_content * content + w_style * style, adv, content, style
 
 
-class CartoonGAN(GeneratorDiscriminatorModel, keras.Model):
+class CartoonGAN(TwoPlayerModel):
     """Unpaired photo -> cartoon translation as the book trains it.
 
     Each dataset element is ``(photo, photo_target, cartoon, smooth_cartoon)`` in [-1, 1] (batches of photos
@@ -90,15 +90,13 @@ class CartoonGAN(GeneratorDiscriminatorModel, keras.Model):
         style = tf.cast(data[4], tf.float32) if len(data) > 4 else cartoon_features
 
         # 1. Discriminator: sharpened cartoons -> 1, edge-smoothed cartoons -> 0, generated -> 0.
-        fake = self.generator([photo, style], training=True)
+        fake = tf.cast(self.generator([photo, style], training=True), tf.float32)  # float16 under mixed precision
         with tf.GradientTape() as tape:
             # one call on the three batches: instance norm is per image, so this equals three separate calls
             patches = tf.cast(self.discriminator(tf.concat([cartoon, smooth, fake], 0), training=True), tf.float32)
             real_p, smooth_p, fake_p = patches[:n], patches[n : 2 * n], patches[2 * n :]
             d_loss = discriminator_loss(real_p, smooth_p, fake_p)
-            scaled = self.d_optimizer.scale_loss(scale_loss(d_loss))
-        grads = tape.gradient(scaled, self.discriminator.trainable_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+        self._apply(self.d_optimizer, tape, d_loss, self.d_variables())
         d_acc = (tf.reduce_mean(tf.cast(real_p > 0.5, tf.float32)) + tf.reduce_mean(tf.cast(smooth_p < 0.5, tf.float32))
                  + tf.reduce_mean(tf.cast(fake_p < 0.5, tf.float32))) / 3.0
 
@@ -112,14 +110,11 @@ class CartoonGAN(GeneratorDiscriminatorModel, keras.Model):
             else:  # the L1s on the images themselves (an offline substitute for the perceptual loss)
                 g_loss, adv, content, style_term = generator_loss(patches, fake, photo_target, cartoon,
                                                                   self.loss_weights)
-            scaled = self.g_optimizer.scale_loss(scale_loss(g_loss))
-        grads = tape.gradient(scaled, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+        self._apply(self.g_optimizer, tape, g_loss, self.g_variables())
 
-        for name, value in (("d_loss", d_loss), ("g_loss", g_loss), ("g_adv", adv), ("g_content", content),
-                            ("g_style", style_term), ("d_acc", d_acc)):
-            self.trackers[name].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+        # 3. Report running means for the progress bar and History.
+        return self.report({"d_loss": d_loss, "g_loss": g_loss, "g_adv": adv, "g_content": content,
+                            "g_style": style_term, "d_acc": d_acc})
 
     def style_of(self, cartoons, batch_size: int = 64) -> np.ndarray:
         """Style inputs (feature maps) of cartoons in [-1, 1]."""

@@ -7,15 +7,11 @@ import numpy as np
 import tensorflow as tf
 
 from gancore import losses as gan_losses
-from gancore.inpainting import crop_hole, mask_hole, paste_hole, random_offsets
-from gancore.training.distribute import compile_two_optimizers, replica_count, replica_slice, scale_loss
+from gancore.data.holes import crop_hole, mask_hole, paste_hole, random_offsets
+from gancore.training.distribute import replica_count, replica_slice
+from gancore.training.two_player import TwoPlayerModel
 
 BOOK_LOSS_WEIGHTS = (0.999, 0.001)  # reconstruction (MSE on the hole), adversarial
-
-
-def reconstruction_loss(predicted, target):
-    """Mean squared error over the hole's pixels and channels (the book's ``'mse'``, in [-1, 1] units)."""
-    return tf.reduce_mean(tf.square(tf.cast(predicted, tf.float32) - tf.cast(target, tf.float32)))
 
 
 def discriminator_loss(real_logits, fake_logits):
@@ -25,13 +21,14 @@ def discriminator_loss(real_logits, fake_logits):
 
 
 def generator_loss(predicted, target, fake_logits, weights=BOOK_LOSS_WEIGHTS):
-    """(total, mse, adversarial): ``weights[0]`` x MSE(hole) + ``weights[1]`` x BCE(D(G(x)) -> real)."""
-    mse = reconstruction_loss(predicted, target)
+    """(total, mse, adversarial): ``weights[0]`` x MSE(hole) + ``weights[1]`` x BCE(D(G(x)) -> real); the MSE
+    is over the hole's pixels and channels (the book's ``'mse'``, in [-1, 1] units)."""
+    mse = gan_losses.mean_squared_error(tf.cast(predicted, tf.float32), tf.cast(target, tf.float32))
     adv = gan_losses.non_saturating_generator_loss(fake_logits)
     return weights[0] * mse + weights[1] * adv, mse, adv
 
 
-class ContextEncoder(keras.Model):
+class ContextEncoder(TwoPlayerModel):
     """Generator: masked image -> the hole's content; discriminator: a hole-sized patch -> a real/fake logit.
 
     The dataset yields whole images in [-1, 1]; each ``train_step`` cuts the hole itself:
@@ -68,25 +65,7 @@ class ContextEncoder(keras.Model):
         self.loss_weights = tuple(float(w) for w in loss_weights)
         self.frozen_d_in_g_step = frozen_d_in_g_step
         self.seed = seed
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.g_mse_tracker = keras.metrics.Mean(name="g_mse")
-        self.g_adv_tracker = keras.metrics.Mean(name="g_adv")
-        self.d_acc_tracker = keras.metrics.Mean(name="d_acc")
-
-    def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer,
-                **kwargs) -> None:
-        """One optimizer per network, both built now (so checkpoints hold their slots; see ``GAN.compile``)."""
-        compile_two_optimizers(self, d_optimizer, g_optimizer, self.discriminator.trainable_variables,
-                               self.generator.trainable_variables, **kwargs)
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.g_mse_tracker, self.g_adv_tracker, self.d_acc_tracker]
-
-    def step_counter(self) -> tf.Variable:
-        """The training step: generator updates so far (restored with checkpoints)."""
-        return self.g_optimizer.iterations
+        self.track("d_loss", "g_loss", "g_mse", "g_adv", "d_acc")
 
     def offsets(self, batch_size):
         """(top, left) of each image's hole in this step: None, None for the centre."""
@@ -111,25 +90,18 @@ class ContextEncoder(keras.Model):
             real_logits = tf.cast(self.discriminator(target, training=True), tf.float32)
             fake_logits = tf.cast(self.discriminator(fake, training=True), tf.float32)
             d_loss = discriminator_loss(real_logits, fake_logits)
-            scaled = self.d_optimizer.scale_loss(scale_loss(d_loss))
-        grads = tape.gradient(scaled, self.discriminator.trainable_variables)
-        self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+        self._apply(self.d_optimizer, tape, d_loss, self.d_variables())
 
         # 2. Generator: close to the true content (MSE) and called real by the discriminator.
         with tf.GradientTape() as tape:
             predicted = self.generator(masked, training=True)
             logits = tf.cast(self.discriminator(predicted, training=not self.frozen_d_in_g_step), tf.float32)
             g_loss, mse, adv = generator_loss(predicted, target, logits, self.loss_weights)
-            scaled = self.g_optimizer.scale_loss(scale_loss(g_loss))
-        grads = tape.gradient(scaled, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+        self._apply(self.g_optimizer, tape, g_loss, self.g_variables())
 
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.g_mse_tracker.update_state(mse)
-        self.g_adv_tracker.update_state(adv)
-        self.d_acc_tracker.update_state(gan_losses.discriminator_accuracy(real_logits, fake_logits))
-        return {m.name: m.result() for m in self.metrics}
+        # 3. Report running means for the progress bar and History.
+        return self.report({"d_loss": d_loss, "g_loss": g_loss, "g_mse": mse, "g_adv": adv,
+                            "d_acc": gan_losses.discriminator_accuracy(real_logits, fake_logits)})
 
     def predict_patches(self, images, batch_size: int = 256) -> np.ndarray:
         """The generator's patches for the centred hole of ``images`` in [-1, 1] (inference mode)."""

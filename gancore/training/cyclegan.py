@@ -22,8 +22,8 @@ import numpy as np
 import tensorflow as tf
 
 from gancore import losses as gan_losses
-from gancore.training.distribute import compile_two_optimizers, scale_loss
 from gancore.training.schedules import LinearDecayAfterHalf  # noqa: F401 - the chapters import it from here
+from gancore.training.two_player import TwoPlayerModel
 from gancore.training.weight_average import averaged_copy, update_average
 
 # E3 apples <-> oranges: loss_weights=[1, 1, 10, 10, 3, 3]; E4 horses <-> zebras: [1, 1, 10, 10, 5, 5]
@@ -34,25 +34,11 @@ BOOK_IDENTITY_WEIGHT_E4 = 5.0
 PAPER_POOL_SIZE = 50
 
 
-# --- pure losses ---------------------------------------------------------------------------------------------------
-def discriminator_loss(real_patches, fake_patches):
-    """One discriminator's loss as the book trains it: MSE of real patches against 1 and of fake patches against 0,
-    averaged over the two halves (the book averaged its two ``train_on_batch`` losses):
-    0.5 E[(D(x) - 1)^2] + 0.5 E[D(G(.))^2]."""
-    return gan_losses.least_squares_discriminator_loss(tf.cast(real_patches, tf.float32),
-                                                       tf.cast(fake_patches, tf.float32))
+def _float32(x):
+    return None if x is None else tf.cast(x, tf.float32)
 
 
-def adversarial_loss(fake_patches):
-    """The generator's side, Keras ``'mse'`` against all-ones patches (no factor 1/2): E[(D(G(.)) - 1)^2]."""
-    return tf.reduce_mean(tf.square(tf.cast(fake_patches, tf.float32) - 1.0))
-
-
-def mean_absolute_error(x, y):
-    """E|x - y| over every pixel and channel (Keras ``'mae'``), in the images' own units ([-1, 1] here)."""
-    return tf.reduce_mean(tf.abs(tf.cast(x, tf.float32) - tf.cast(y, tf.float32)))
-
-
+# --- the generators' objective (its terms are in gancore.losses) ----------------------------------------------------
 def generator_loss(real_a, real_b, fake_a, fake_b, patches_fake_a, patches_fake_b, cycled_a=None, cycled_b=None,
                    same_a=None, same_b=None, adversarial_weight: float = BOOK_ADVERSARIAL_WEIGHT,
                    cycle_weight: float = BOOK_CYCLE_WEIGHT, identity_weight: float = BOOK_IDENTITY_WEIGHT_E3,
@@ -61,16 +47,18 @@ def generator_loss(real_a, real_b, fake_a, fake_b, patches_fake_a, patches_fake_
 
     ``fake_b = G_AB(a)``, ``fake_a = G_BA(b)``; ``patches_fake_b = D_B(fake_b)``, ``patches_fake_a = D_A(fake_a)``;
     ``cycled_a = G_BA(fake_b)``, ``cycled_b = G_AB(fake_a)``; ``same_a = G_BA(a)``, ``same_b = G_AB(b)``.
-    A part whose weight is 0 may be passed as None and is then reported as 0.
-    Returns ``{"total", "adv", "cycle", "identity", "unpaired"}``."""
+    A part whose weight is 0 may be passed as None and is then reported as 0. Every input is taken in float32.
+    Returns ``{"total", "adv", "cycle", "identity", "unpaired"}``: adversarial E[(D - 1)^2] (Keras ``'mse'``
+    against all-ones patches), the cycle-consistency L1, identity E|G_BA(a) - a| + E|G_AB(b) - b| and unpaired
+    E|G_AB(a) - b| + E|G_BA(b) - a| (terms in :mod:`gancore.losses`)."""
+    real_a, real_b, fake_a, fake_b, cycled_a, cycled_b, same_a, same_b = (
+        _float32(x) for x in (real_a, real_b, fake_a, fake_b, cycled_a, cycled_b, same_a, same_b))
+    mae = gan_losses.mean_absolute_error
     zero = tf.constant(0.0)
-    adv = adversarial_loss(patches_fake_a) + adversarial_loss(patches_fake_b)
-    cycle = (mean_absolute_error(cycled_a, real_a) + mean_absolute_error(cycled_b, real_b)
-             if cycled_a is not None else zero)
-    identity = (mean_absolute_error(same_a, real_a) + mean_absolute_error(same_b, real_b)
-                if same_a is not None else zero)
-    unpaired = (mean_absolute_error(fake_b, real_b) + mean_absolute_error(fake_a, real_a)
-                if unpaired_l1_weight else zero)
+    adv = gan_losses.real_target_mse(_float32(patches_fake_a)) + gan_losses.real_target_mse(_float32(patches_fake_b))
+    cycle = gan_losses.cycle_consistency_loss(real_a, real_b, cycled_a, cycled_b) if cycled_a is not None else zero
+    identity = mae(same_a, real_a) + mae(same_b, real_b) if same_a is not None else zero
+    unpaired = mae(fake_b, real_b) + mae(fake_a, real_a) if unpaired_l1_weight else zero
     total = (adversarial_weight * adv + cycle_weight * cycle + identity_weight * identity
              + unpaired_l1_weight * unpaired)
     return {"total": total, "adv": adv, "cycle": cycle, "identity": identity, "unpaired": unpaired}
@@ -136,15 +124,16 @@ def book_adam(learning_rate=2e-4) -> keras.optimizers.Adam:
 
 
 # --- the trainer ---------------------------------------------------------------------------------------------------
-class CycleGAN(keras.Model):
+class CycleGAN(TwoPlayerModel):
     """Two generators and two PatchGANs on unpaired batches ``(images_a, images_b)`` in [-1, 1].
 
     Each ``train_step`` follows the book's order:
 
     1. fakes from the current generators, ``fake_b = G_AB(a)``, ``fake_a = G_BA(b)`` (through the image pools
-       when ``pool_size > 0``); **one** update of D_A and D_B together with the discriminator optimizer on
-       ``discriminator_loss(D_A(a), D_A(fake_a)) + discriminator_loss(D_B(b), D_B(fake_b))`` (the book made
-       two ``train_on_batch`` updates per discriminator, real then fake, with one shared Adam);
+       when ``pool_size > 0``); **one** update of D_A and D_B together with the discriminator optimizer on the
+       sum of their least-squares losses, 0.5 E[(D(x) - 1)^2] + 0.5 E[D(fake)^2] each
+       (:func:`gancore.losses.least_squares_discriminator_loss`; the book made two ``train_on_batch`` updates per
+       discriminator, real then fake, with one shared Adam, and averaged their losses);
     2. one update of both generators with the generator optimizer on :func:`generator_loss`, the
        discriminators called in inference mode (the book's frozen D inside the combined model). Terms with
        weight 0 are not computed (identity costs two extra generator passes).
@@ -182,30 +171,15 @@ class CycleGAN(keras.Model):
         self.ema_decay = None if ema_decay is None else float(ema_decay)
         self.generator_ab_ema = averaged_copy(generator_ab) if self.ema_decay is not None else None
         self.generator_ba_ema = averaged_copy(generator_ba) if self.ema_decay is not None else None
-        names = ["d_loss", "g_loss", "adv", "cycle", "identity"] + (["unpaired"] if self.unpaired_l1_weight else [])
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
+        self.track("d_loss", "g_loss", "adv", "cycle", "identity", *(["unpaired"] if self.unpaired_l1_weight else []))
 
-    @property
-    def generator_variables(self) -> list:
-        return self.generator_ab.trainable_variables + self.generator_ba.trainable_variables
-
-    @property
-    def discriminator_variables(self) -> list:
+    def d_variables(self) -> list:
+        """``d_optimizer`` updates D_A and D_B (the book shared one Adam among all four networks)."""
         return self.discriminator_a.trainable_variables + self.discriminator_b.trainable_variables
 
-    def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer,
-                **kwargs) -> None:
-        """``d_optimizer`` updates D_A and D_B, ``g_optimizer`` both generators (the book shared one Adam among all
-        of them; current Keras refuses that). Both are built now."""
-        compile_two_optimizers(self, d_optimizer, g_optimizer, self.discriminator_variables,
-                               self.generator_variables, **kwargs)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def step_counter(self) -> tf.Variable:
-        return self.g_optimizer.iterations
+    def g_variables(self) -> list:
+        """``g_optimizer`` updates both generators."""
+        return self.generator_ab.trainable_variables + self.generator_ba.trainable_variables
 
     def call(self, images_a, training: bool = False):
         return self.generator_ab(images_a, training=training)
@@ -218,14 +192,12 @@ class CycleGAN(keras.Model):
         fake_a = self.generator_ba(real_b, training=True)
         pooled_a, pooled_b = self.pool_a(fake_a), self.pool_b(fake_b)
         with tf.GradientTape() as tape:
-            d_a = discriminator_loss(self.discriminator_a(real_a, training=True),
-                                     self.discriminator_a(pooled_a, training=True))
-            d_b = discriminator_loss(self.discriminator_b(real_b, training=True),
-                                     self.discriminator_b(pooled_b, training=True))
+            d_a = gan_losses.least_squares_discriminator_loss(_float32(self.discriminator_a(real_a, training=True)),
+                                                              _float32(self.discriminator_a(pooled_a, training=True)))
+            d_b = gan_losses.least_squares_discriminator_loss(_float32(self.discriminator_b(real_b, training=True)),
+                                                              _float32(self.discriminator_b(pooled_b, training=True)))
             d_loss = d_a + d_b
-            scaled = self.d_optimizer.scale_loss(scale_loss(d_loss))
-        d_vars = self.discriminator_variables
-        self.d_optimizer.apply_gradients(zip(tape.gradient(scaled, d_vars), d_vars))
+        self._apply(self.d_optimizer, tape, d_loss, self.d_variables())
 
         # 2. Generators against the just-updated, frozen discriminators.
         with tf.GradientTape() as tape:
@@ -243,18 +215,14 @@ class CycleGAN(keras.Model):
                                    self.discriminator_b(fake_b, training=False),
                                    cycled_a, cycled_b, same_a, same_b, self.adversarial_weight, self.cycle_weight,
                                    self.identity_weight, self.unpaired_l1_weight)
-            scaled = self.g_optimizer.scale_loss(scale_loss(parts["total"]))
-        g_vars = self.generator_variables
-        self.g_optimizer.apply_gradients(zip(tape.gradient(scaled, g_vars), g_vars))
+        self._apply(self.g_optimizer, tape, parts["total"], self.g_variables())
         if self.ema_decay is not None:
             update_average(self.generator_ab_ema, self.generator_ab, self.ema_decay)
             update_average(self.generator_ba_ema, self.generator_ba, self.ema_decay)
 
-        values = {"d_loss": d_loss, "g_loss": parts["total"], "adv": parts["adv"], "cycle": parts["cycle"],
-                  "identity": parts["identity"], "unpaired": parts["unpaired"]}
-        for name, tracker in self.trackers.items():
-            tracker.update_state(values[name])
-        return {name: tracker.result() for name, tracker in self.trackers.items()}
+        # 3. Report running means for the progress bar and History.
+        return self.report({"d_loss": d_loss, "g_loss": parts["total"], "adv": parts["adv"], "cycle": parts["cycle"],
+                            "identity": parts["identity"], "unpaired": parts["unpaired"]})
 
     # --- inference helpers -------------------------------------------------------------------------------------
     @property

@@ -18,8 +18,13 @@ def replica_slice(global_batch: tf.Tensor, per_replica: int | tf.Tensor) -> tf.T
     return global_batch[start : start + per_replica]
 
 
-def scale_loss(loss: tf.Tensor) -> tf.Tensor:
-    """Divide a per-replica mean loss by the replica count: strategies sum gradients across replicas."""
+def divide_by_replicas(loss: tf.Tensor) -> tf.Tensor:
+    """This replica's share of the global mean loss: its own mean loss divided by the replica count.
+
+    Strategies *sum* the replicas' gradients, so each replica differentiates ``loss / replicas`` and the sum is
+    the gradient of the mean over the global batch (1 replica: the loss itself). Not to be confused with the
+    mixed-precision loss scaling of ``optimizer.scale_loss`` (see :func:`with_loss_scaling`).
+    """
     return loss / tf.cast(replica_count(), loss.dtype)
 
 
@@ -59,56 +64,12 @@ def mixed_precision_active() -> bool:
 def with_loss_scaling(optimizer):
     """Wrap an optimizer in ``LossScaleOptimizer`` under ``mixed_float16`` (bfloat16 needs no scaling).
 
-    A custom ``train_step`` then calls ``optimizer.scale_loss(loss)`` before taking gradients; the
-    wrapper unscales them (and skips steps whose gradients overflow) in ``apply_gradients``.
+    A custom ``train_step`` then differentiates ``optimizer.scale_loss(loss)`` (the loss times the current loss
+    scale, so small float16 gradients do not underflow); the wrapper unscales the gradients (and skips steps whose
+    gradients overflow) in ``apply_gradients``. :func:`gancore.training.two_player.apply_update` does both.
     """
     import keras
 
     if mixed_precision_active() and not isinstance(optimizer, keras.optimizers.LossScaleOptimizer):
         return keras.optimizers.LossScaleOptimizer(optimizer)
     return optimizer
-
-
-def compile_two_optimizers(model, d_optimizer, g_optimizer, d_variables, g_variables, **compile_kwargs) -> None:
-    """Attach one optimizer per network to ``model`` and build both now, on the variables each will update.
-
-    Refuses one shared instance (current Keras builds an optimizer for one set of variables). Building both
-    before ``fit``, inside any strategy scope, creates their slot variables at once, so checkpoints save and
-    restore them and MirroredStrategy does not meet lazily created variables. Keras' own ``optimizer`` slot
-    gets the generator's, so it is not a stray default. Mixed precision wraps each in loss scaling.
-    """
-    import keras
-
-    if d_optimizer is g_optimizer:
-        raise ValueError("Pass two optimizer instances: the discriminator and generator must not share one.")
-    d_optimizer, g_optimizer = with_loss_scaling(d_optimizer), with_loss_scaling(g_optimizer)
-    keras.Model.compile(model, optimizer=g_optimizer, **compile_kwargs)
-    model.d_optimizer = d_optimizer
-    model.g_optimizer = g_optimizer
-    d_optimizer.build(list(d_variables))
-    g_optimizer.build(list(g_variables))
-    model.built = True  # both networks are built; callbacks such as BackupAndRestore require it
-
-
-class GeneratorDiscriminatorModel:
-    """Mixin for a ``keras.Model`` holding ``self.generator`` and ``self.discriminator`` trained with one optimizer
-    each: ``compile(d_optimizer, g_optimizer)`` builds both (:func:`compile_two_optimizers`), ``metrics`` lists the
-    ``self.trackers`` (name -> ``keras.metrics.Mean``, made by :meth:`track`), and the step counter is the
-    generator optimizer's iteration count (restored with checkpoints)."""
-
-    def track(self, *names: str) -> None:
-        import keras
-
-        self.trackers = {name: keras.metrics.Mean(name=name) for name in names}
-
-    def compile(self, d_optimizer, g_optimizer, **kwargs) -> None:
-        """One optimizer per network (the book shared one Adam; Keras 3 refuses that), both built now."""
-        compile_two_optimizers(self, d_optimizer, g_optimizer, self.discriminator.trainable_variables,
-                               self.generator.trainable_variables, **kwargs)
-
-    @property
-    def metrics(self):
-        return list(self.trackers.values())
-
-    def step_counter(self):
-        return self.g_optimizer.iterations

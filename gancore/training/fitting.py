@@ -1,16 +1,19 @@
-"""Step-counted training with ``fit()``: data drawn per step, exact resume after interruption."""
+"""Step-counted training with ``fit()``: data drawn per step, exact resume after interruption, a tracked run
+(metrics and sample grids along the way), one optimizer per network."""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import keras
 import numpy as np
 import tensorflow as tf
 
-from gancore.training.callbacks import STEP_LOG_ENV, NaNGuard, ResumableBackup, StepTimeLog
+from gancore.training.callbacks import STEP_LOG_ENV, NaNGuard, PeriodicMetrics, ResumableBackup, SampleGrid, StepTimeLog
 
 
 def step_indexed_dataset(images: np.ndarray, batch_size: int, seed: int, start_step: int, num_steps: int,
@@ -65,3 +68,65 @@ def fit_steps(model: keras.Model, make_dataset: Callable[[int, int], tf.data.Dat
     dataset = make_dataset(start_step, total_steps - start_step)
     return model.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose,
                      shuffle=False)
+
+
+class TrackedRun(NamedTuple):
+    """What :func:`train_and_track` returns: the ``fit()`` history, the metrics tracker and the sample grids
+    (``None`` when not asked for) and the wall seconds of the whole ``fit()``, evaluations included."""
+
+    history: keras.callbacks.History
+    tracker: PeriodicMetrics | None
+    grids: SampleGrid | None
+    seconds: float
+
+
+def train_and_track(model: keras.Model, make_dataset: Callable[[int, int], tf.data.Dataset], total_steps: int,
+                    steps_per_epoch: int, evaluate: Callable[[], dict[str, float]] | None = None,
+                    sample: Callable[[], np.ndarray] | None = None, every: int = 1, at_start: bool = True,
+                    samples_dir: str | Path | None = None, rows: int | None = None,
+                    backup_dir: str | Path | None = None, callbacks: Sequence[keras.callbacks.Callback] = (),
+                    verbose: int | str = 2) -> TrackedRun:
+    """:func:`fit_steps` with the usual companions: every ``every`` epochs a :class:`PeriodicMetrics` runs
+    ``evaluate`` (``at_start``: also before the first step) and a :class:`SampleGrid` keeps ``sample()``'s images
+    in [0, 1] (PNGs and a GIF in ``samples_dir``, ``rows`` rows). Callbacks run in the order tracker, grids,
+    ``callbacks``; ``backup_dir`` makes the run resumable."""
+    tracker = PeriodicMetrics(evaluate, every=every, at_start=at_start) if evaluate is not None else None
+    grids = SampleGrid(sample, every=every, folder=samples_dir, rows=rows) if sample is not None else None
+    companions = [c for c in (tracker, grids) if c is not None] + list(callbacks)
+    started = time.perf_counter()
+    history = fit_steps(model, make_dataset, total_steps=total_steps, steps_per_epoch=steps_per_epoch,
+                        callbacks=companions, backup_dir=backup_dir, verbose=verbose)
+    return TrackedRun(history, tracker, grids, time.perf_counter() - started)
+
+
+def last_logged(history: keras.callbacks.History | Mapping[str, Sequence[float]],
+                keys: Sequence[str] | None = None) -> dict[str, float]:
+    """The last logged value of each series of a ``fit()`` history (``keys``: only these, in the history's order),
+    e.g. the losses of the final interval of ``steps_per_epoch`` steps."""
+    logs = getattr(history, "history", history)
+    return {k: float(v[-1]) for k, v in logs.items() if keys is None or k in keys}
+
+
+def adam_pair(learning_rate, g_learning_rate=None, **options) -> dict[str, keras.optimizers.Optimizer]:
+    """``{"d_optimizer": Adam(learning_rate, **options), "g_optimizer": Adam(g_learning_rate or learning_rate,
+    **options)}``: one optimizer per network, for ``compile(**adam_pair(...))``. A learning-rate schedule is
+    shared by the two (it is a pure function of the step)."""
+    g_rate = learning_rate if g_learning_rate is None else g_learning_rate
+    return {"d_optimizer": keras.optimizers.Adam(learning_rate, **options),
+            "g_optimizer": keras.optimizers.Adam(g_rate, **options)}
+
+
+def try_shared_optimizer(optimizer: keras.optimizers.Optimizer) -> list[str]:
+    """Apply one optimizer to two small models in turn, as the book did with one Adam for D and G, and report each
+    attempt: the first builds the optimizer for its variables, Keras 3 refuses the second with a ``ValueError``."""
+    lines = []
+    for model in (keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)], name="d_like"),
+                  keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)], name="g_like")):
+        with tf.GradientTape() as tape:
+            loss = tf.reduce_sum(model(tf.ones((2, 3))))
+        try:
+            optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
+            lines.append(f"{model.name}: updated")
+        except ValueError as err:
+            lines.append(f"{model.name}: ValueError: {str(err).split(':')[0]}")
+    return lines

@@ -7,11 +7,11 @@ import tensorflow as tf
 
 from gancore import latent_priors
 from gancore import losses as gan_losses
-from gancore.training.distribute import compile_two_optimizers, scale_loss, step_noise
+from gancore.training.two_player import TwoPlayerModel
 from gancore.training.weight_average import averaged_copy, update_average
 
 
-class GAN(keras.Model):
+class GAN(TwoPlayerModel):
     """Unconditional GAN trained with ``fit()``.
 
     Each ``train_step`` runs ``d_steps`` discriminator updates (on the same real batch, fresh
@@ -36,6 +36,11 @@ class GAN(keras.Model):
     moving average of the generator's, updated after every generator step: see :mod:`gancore.training.weight_average`;
     ``ema_warmup`` lowers the decay over the first steps, see :meth:`average_decay`).
     """
+
+    # Discriminator update i draws its noise, label-flip coins, penalty mixing weights and fake conditions from
+    # streams 4 i .. 4 i + 3; the generator update its noise and conditions from 4 d_steps and 4 d_steps + 1.
+    NOISE_STREAMS = (("d_step", ("d_noise", "label_flip", "penalty", "d_condition")),
+                     ("step", ("g_noise", "g_condition")))
 
     def __init__(self, generator: keras.Model, discriminator: keras.Model, latent_dim: int,
                  loss: str = "non_saturating", d_steps: int = 1, g_batch_factor: int = 1,
@@ -68,39 +73,19 @@ class GAN(keras.Model):
         if (label_smoothing or real_label_flip) and loss not in ("minimax", "non_saturating"):
             raise ValueError(f"label_smoothing and real_label_flip need a cross-entropy loss, not {loss!r}")
         self.noise_seed = seed
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.d_acc_tracker = keras.metrics.Mean(name="d_acc")
-
-    def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer,
-                **kwargs) -> None:
-        """Attach one optimizer per network and build both now (inside the strategy scope): see
-        :func:`gancore.training.distribute.compile_two_optimizers`."""
-        compile_two_optimizers(self, d_optimizer, g_optimizer, self.discriminator.trainable_variables,
-                               self.generator.trainable_variables, **kwargs)
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.d_acc_tracker]
+        self.track("d_loss", "g_loss", "d_acc")
 
     def call(self, z, training: bool = False):
         return self.generator(z, training=training)
 
-    def step_counter(self) -> tf.Variable:
-        """The training step: the number of generator updates so far (restored with checkpoints)."""
-        return self.g_optimizer.iterations
-
-    def _streams(self) -> int:
-        # per D step: noise, label-flip draw, penalty draw, condition draw; then G's noise and condition
-        return 4 * self.d_steps + 2
-
     def noise(self, batch_size, stream: int) -> tf.Tensor:
-        z = step_noise((batch_size, self.latent_dim), self.noise_seed, self.step_counter(), stream, self._streams())
+        """The generator's input for ``stream`` (see :meth:`stream`) in this step."""
+        z = self.step_normal((batch_size, self.latent_dim), stream)
         return z if self.latent == "normal" else latent_priors.to_latent(z, self.latent)
 
     def _uniform(self, batch_size, stream: int) -> tf.Tensor:
         """U(0, 1) per example from the same stateless stream as the noise (a function of the step)."""
-        z = step_noise((batch_size, 1), self.noise_seed, self.step_counter(), stream, self._streams())
+        z = self.step_normal((batch_size, 1), stream)
         return 0.5 * (1.0 + tf.math.erf(z / tf.sqrt(2.0)))
 
     def discriminator_loss(self, real_logits, fake_logits, uniform=None):
@@ -110,8 +95,7 @@ class GAN(keras.Model):
             return self.d_loss_fn(real_logits, fake_logits, label_smoothing=self.label_smoothing)
         keep = tf.cast(uniform >= self.real_label_flip, tf.float32)  # 0: this real image is labelled fake
         targets = keep * (1.0 - self.label_smoothing)
-        return (tf.reduce_mean(gan_losses.sigmoid_cross_entropy(real_logits, targets))
-                + tf.reduce_mean(gan_losses.sigmoid_cross_entropy(fake_logits, 0.0)))
+        return gan_losses.cross_entropy_discriminator_loss(real_logits, fake_logits, targets)
 
     # Hooks for conditional models (ConditionalGAN overrides them); the plain GAN has no condition.
     def split_batch(self, data):
@@ -153,41 +137,37 @@ class GAN(keras.Model):
         # 1. Discriminator: push real logits up and fake logits down, `d_steps` times.
         for i in range(self.d_steps):
             real, real_condition = real_parts[i], condition_parts[i]
-            fake_condition = self.fake_condition(batch_size, 4 * i + 3)
-            fake = self.generate_from(self.noise(batch_size, 4 * i), fake_condition)
+            fake_condition = self.fake_condition(batch_size, self.stream("d_condition", i))
+            fake = self.generate_from(self.noise(batch_size, self.stream("d_noise", i)), fake_condition)
             with tf.GradientTape() as tape:
                 real_logits, fake_logits = self._discriminate(real, fake, real_condition, fake_condition)
-                d_loss = self.discriminator_loss(real_logits, fake_logits, self._uniform(batch_size, 4 * i + 1))
+                d_loss = self.discriminator_loss(real_logits, fake_logits,
+                                                 self._uniform(batch_size, self.stream("label_flip", i)))
                 if self.gradient_penalty_weight:
-                    alpha = tf.reshape(self._uniform(batch_size, 4 * i + 2), [-1] + [1] * (len(real.shape) - 1))
+                    alpha = tf.reshape(self._uniform(batch_size, self.stream("penalty", i)),
+                                       [-1] + [1] * (len(real.shape) - 1))
                     critic = lambda x, training=True, c=real_condition: self.discriminate(x, c, training)  # noqa: E731
                     d_loss += self.gradient_penalty_weight * gan_losses.gradient_penalty(critic, real, fake, alpha)
-                scaled = self.d_optimizer.scale_loss(scale_loss(d_loss))
-            grads = tape.gradient(scaled, self.discriminator.trainable_variables)
-            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+            self._apply(self.d_optimizer, tape, d_loss, self.d_variables())
             if self.clip_value:
                 for weight in self.discriminator.trainable_variables:
                     weight.assign(tf.clip_by_value(weight, -self.clip_value, self.clip_value))
 
         # 2. Generator: make the (now updated) discriminator call its samples real.
-        z = self.noise(batch_size * self.g_batch_factor, 4 * self.d_steps)
-        condition = self.fake_condition(batch_size * self.g_batch_factor, 4 * self.d_steps + 1)
+        z = self.noise(batch_size * self.g_batch_factor, self.stream("g_noise"))
+        condition = self.fake_condition(batch_size * self.g_batch_factor, self.stream("g_condition"))
         with tf.GradientTape() as tape:
             fake_logits_g = self.discriminate(self.generate_from(z, condition), condition,
                                               training=not self.frozen_d_in_g_step)
             g_loss = self.g_loss_fn(fake_logits_g)
-            scaled = self.g_optimizer.scale_loss(scale_loss(g_loss))
-        grads = tape.gradient(scaled, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+        self._apply(self.g_optimizer, tape, g_loss, self.g_variables())
         if self.ema_generator is not None:
             update_average(self.ema_generator, self.generator, self.average_decay())
 
         # 3. Report running means for the progress bar and History.
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
         threshold = 0.5 if self.loss_name == "least_squares" else 0.0  # LSGAN regresses to 1 (real) and 0 (fake)
-        self.d_acc_tracker.update_state(gan_losses.discriminator_accuracy(real_logits, fake_logits, threshold))
-        return {m.name: m.result() for m in self.metrics}
+        return self.report({"d_loss": d_loss, "g_loss": g_loss,
+                            "d_acc": gan_losses.discriminator_accuracy(real_logits, fake_logits, threshold)})
 
     def average_decay(self):
         """The EMA decay for the update after the step just taken: ``ema_decay``, or with ``ema_warmup``

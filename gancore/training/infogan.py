@@ -17,7 +17,6 @@ import numpy as np
 import tensorflow as tf
 
 from gancore import losses as gan_losses
-from gancore.training.distribute import compile_two_optimizers, scale_loss, step_noise
 from gancore.training.gan import GAN
 
 
@@ -25,7 +24,7 @@ class InfoGAN(GAN):
     """InfoGAN trained with ``fit()`` on unlabelled images.
 
     ``discriminator`` is one model ``image -> [real/fake logit, code output]`` (the layout of
-    :func:`gancore.models.skill06.build_infogan_discriminator`): the code output holds ``categories``
+    :func:`gancore.models.sgan_infogan_acgan.build_infogan_discriminator`): the code output holds ``categories``
     logits followed by ``continuous`` predicted means. ``generator`` maps ``[z, code] -> image``.
 
     ``info_weight`` is lambda for the categorical code (1 in the book and the paper), ``continuous_weight``
@@ -51,6 +50,10 @@ class InfoGAN(GAN):
     either ``info_updates_trunk``, draw the same noise and categorical codes at every step.
     """
 
+    # the GAN's streams (the categorical codes use its condition streams), then the continuous codes: one stream
+    # per discriminator update and one for the generator
+    NOISE_STREAMS = GAN.NOISE_STREAMS + (("d_step", ("d_continuous",)), ("step", ("g_continuous",)))
+
     def __init__(self, generator: keras.Model, discriminator: keras.Model, noise_dim: int, categories: int = 10,
                  continuous: int = 0, info_weight: float = 1.0, continuous_weight: float = 1.0,
                  info_updates_trunk: bool = True, real_fake_head: str = "real_fake", code_head: str = "code",
@@ -70,9 +73,7 @@ class InfoGAN(GAN):
         self.real_fake_head = discriminator.get_layer(real_fake_head)
         if self.q_head.units != categories + continuous:
             raise ValueError(f"the code head has {self.q_head.units} outputs, expected {categories} + {continuous}")
-        self.info_tracker = keras.metrics.Mean(name="info_loss")
-        self.continuous_tracker = keras.metrics.Mean(name="continuous_loss")
-        self.book_info_tracker = keras.metrics.Mean(name="book_info_loss")
+        self.track("info_loss", "book_info_loss", *(["continuous_loss"] if continuous else []))
 
     # --- which variables each optimizer trains -------------------------------------------------------
     def _is_q_head(self, variable) -> bool:
@@ -93,23 +94,7 @@ class InfoGAN(GAN):
         heads = list(self.q_head.trainable_variables) + list(self.real_fake_head.trainable_variables)
         return [v for v in self.discriminator.trainable_variables if not any(v is h for h in heads)]
 
-    def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer,
-                **kwargs) -> None:
-        """As :meth:`GAN.compile`, but each optimizer is built on the variables it updates here (in the
-        book's variant the Q head belongs to the generator's optimizer)."""
-        compile_two_optimizers(self, d_optimizer, g_optimizer, self.d_variables(), self.g_variables(), **kwargs)
-
-    @property
-    def metrics(self):
-        tracked = [self.d_loss_tracker, self.g_loss_tracker, self.d_acc_tracker, self.info_tracker,
-                   self.book_info_tracker]
-        return tracked + ([self.continuous_tracker] if self.continuous else [])
-
     # --- codes ----------------------------------------------------------------------------------------
-    def _streams(self) -> int:
-        # the GAN's streams, then one continuous-code stream per D step and one for G
-        return 4 * self.d_steps + 2 + self.d_steps + 1
-
     def sample_codes(self, batch_size, categorical_stream: int, continuous_stream: int) -> tf.Tensor:
         """One-hot codes, uniform over the categories, then ``continuous`` values from U(-1, 1)."""
         uniform = self._uniform(batch_size, categorical_stream)[:, 0]
@@ -117,8 +102,7 @@ class InfoGAN(GAN):
         one_hot = tf.one_hot(index, self.categories)
         if not self.continuous:
             return one_hot
-        normal = step_noise((batch_size, self.continuous), self.noise_seed, self.step_counter(), continuous_stream,
-                            self._streams())
+        normal = self.step_normal((batch_size, self.continuous), continuous_stream)
         return tf.concat([one_hot, tf.math.erf(normal / np.sqrt(2.0))], 1)  # 2 Phi(n) - 1 ~ U(-1, 1)
 
     def codes(self, categories, continuous=None) -> tf.Tensor:
@@ -156,13 +140,11 @@ class InfoGAN(GAN):
     def train_step(self, data):
         real, _ = self.split_batch(data)
         batch_size = tf.shape(real)[0]
-        base = 4 * self.d_steps + 2
 
         # 1. Discriminator (and, in the paper's version, Q with the shared trunk).
-        d_variables = self.d_variables()
         for i in range(self.d_steps):
-            codes = self.sample_codes(batch_size, 4 * i + 3, base + i)
-            fake = self.generate_from(self.noise(batch_size, 4 * i), codes)
+            codes = self.sample_codes(batch_size, self.stream("d_condition", i), self.stream("d_continuous", i))
+            fake = self.generate_from(self.noise(batch_size, self.stream("d_noise", i)), codes)
             with tf.GradientTape() as tape:
                 if self.mixed_batches:  # the book: one batch of fakes then reals, so batchnorm mixes both
                     logits, q_all = self.discriminate(tf.concat([fake, tf.cast(real, fake.dtype)], 0))
@@ -172,36 +154,26 @@ class InfoGAN(GAN):
                     fake_logits, q_fake = self.discriminate(fake)
                 d_loss = self.discriminator_loss(real_logits, fake_logits)
                 total = d_loss + self.info_loss(codes, q_fake) if self.info_updates_trunk else d_loss
-                scaled = self.d_optimizer.scale_loss(scale_loss(total))
-            grads = tape.gradient(scaled, d_variables)
-            self.d_optimizer.apply_gradients(zip(grads, d_variables))
+            self._apply(self.d_optimizer, tape, total, self.d_variables())
 
         # 2. Generator: fool the discriminator and keep the code readable. In the book's combined model
         #    the discriminator is frozen (batchnorm on moving statistics with frozen_d_in_g_step) and the
         #    Q head is trained here by the generator's optimizer.
-        g_variables = self.g_variables()
         n = batch_size * self.g_batch_factor
-        z = self.noise(n, 4 * self.d_steps)
-        codes = self.sample_codes(n, 4 * self.d_steps + 1, base + self.d_steps)
+        z = self.noise(n, self.stream("g_noise"))
+        codes = self.sample_codes(n, self.stream("g_condition"), self.stream("g_continuous"))
         with tf.GradientTape() as tape:
             fake_logits_g, q_g = self.discriminate(self.generate_from(z, codes), training=not self.frozen_d_in_g_step)
             adversarial = self.g_loss_fn(fake_logits_g)
             categorical, gaussian = self.info_terms(codes, q_g)
             g_loss = adversarial + self.info_weight * categorical + self.continuous_weight * gaussian
-            scaled = self.g_optimizer.scale_loss(scale_loss(g_loss))
-        grads = tape.gradient(scaled, g_variables)
-        self.g_optimizer.apply_gradients(zip(grads, g_variables))
+        self._apply(self.g_optimizer, tape, g_loss, self.g_variables())
 
-        # 3. Running means for the progress bar and History.
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.info_tracker.update_state(categorical)
-        self.book_info_tracker.update_state(adversarial)
-        if self.continuous:
-            self.continuous_tracker.update_state(gaussian)
+        # 3. Report running means for the progress bar and History.
         threshold = 0.5 if self.loss_name == "least_squares" else 0.0
-        self.d_acc_tracker.update_state(gan_losses.discriminator_accuracy(real_logits, fake_logits, threshold))
-        return {m.name: m.result() for m in self.metrics}
+        return self.report({"d_loss": d_loss, "g_loss": g_loss, "info_loss": categorical,
+                            "book_info_loss": adversarial, "continuous_loss": gaussian,
+                            "d_acc": gan_losses.discriminator_accuracy(real_logits, fake_logits, threshold)})
 
     def generate(self, z, categories=None, continuous=None) -> tf.Tensor:
         """Samples in inference mode for noise ``z`` and integer ``categories`` (or a full code matrix as

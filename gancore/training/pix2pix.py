@@ -7,8 +7,8 @@ import numpy as np
 import tensorflow as tf
 
 from gancore import losses as gan_losses
-from gancore.colourise import rgb_to_grey
-from gancore.training.distribute import compile_two_optimizers, scale_loss
+from gancore.data.images import rgb_to_grey
+from gancore.training.two_player import TwoPlayerModel
 
 BOOK_L1_WEIGHT = 100.0
 BOOK_ADVERSARIAL_WEIGHT = 1.0
@@ -16,7 +16,8 @@ BOOK_ADVERSARIAL_WEIGHT = 1.0
 
 def discriminator_loss(real_patches, fake_patches):
     """The book's D loss: MSE of real patches against 1 and of fake patches against 0, averaged over the two
-    (its two ``train_on_batch`` losses were averaged): 0.5 E[(D(x, y) - 1)^2] + 0.5 E[D(x, G(x))^2]."""
+    (its two ``train_on_batch`` losses were averaged): 0.5 E[(D(x, y) - 1)^2] + 0.5 E[D(x, G(x))^2]
+    (:func:`gancore.losses.least_squares_discriminator_loss` in float32)."""
     return gan_losses.least_squares_discriminator_loss(tf.cast(real_patches, tf.float32),
                                                        tf.cast(fake_patches, tf.float32))
 
@@ -27,17 +28,17 @@ def generator_loss(predicted, target, fake_patches, adversarial_weight=BOOK_ADVE
 
     adversarial = E[(D(x, G(x)) - 1)^2] (Keras 'mse' against all-ones patches: no factor 1/2),
     l1 = E|G(x) - y| in [-1, 1] units."""
-    l1 = tf.reduce_mean(tf.abs(tf.cast(predicted, tf.float32) - tf.cast(target, tf.float32)))
-    adv = tf.reduce_mean(tf.square(tf.cast(fake_patches, tf.float32) - 1.0))
+    l1 = gan_losses.mean_absolute_error(tf.cast(predicted, tf.float32), tf.cast(target, tf.float32))
+    adv = gan_losses.real_target_mse(tf.cast(fake_patches, tf.float32))
     return adversarial_weight * adv + l1_weight * l1, l1, adv
 
 
-class Pix2Pix(keras.Model):
+class Pix2Pix(TwoPlayerModel):
     """Conditional GAN on (source, target) pairs. The PatchGAN takes ``[source, image]`` (two inputs, concatenated
     along channels inside the book's D) and returns a map of linear patch scores.
 
     The dataset yields either ``(source, target)`` pairs or colour images alone; for the latter the source is
-    their BT.601 grey (:func:`gancore.colourise.rgb_to_grey`), as the book makes its pairs on the fly. Each
+    their BT.601 grey (:func:`gancore.chapters.colourise.rgb_to_grey`), as the book makes its pairs on the fly. Each
     ``train_step``:
 
     1. discriminator (skipped when ``adversarial_weight == 0``): real pairs -> 1, generated pairs -> 0, least
@@ -61,24 +62,7 @@ class Pix2Pix(keras.Model):
         self.adversarial_weight = float(adversarial_weight)
         self.l1_weight = float(l1_weight)
         self.frozen_d_in_g_step = frozen_d_in_g_step
-        self.d_loss_tracker = keras.metrics.Mean(name="d_loss")
-        self.g_loss_tracker = keras.metrics.Mean(name="g_loss")
-        self.g_l1_tracker = keras.metrics.Mean(name="g_l1")
-        self.g_adv_tracker = keras.metrics.Mean(name="g_adv")
-        self.d_acc_tracker = keras.metrics.Mean(name="d_acc")
-
-    def compile(self, d_optimizer: keras.optimizers.Optimizer, g_optimizer: keras.optimizers.Optimizer,
-                **kwargs) -> None:
-        """One optimizer per network (the book shared one Adam; Keras 3 refuses that), both built now."""
-        compile_two_optimizers(self, d_optimizer, g_optimizer, self.discriminator.trainable_variables,
-                               self.generator.trainable_variables, **kwargs)
-
-    @property
-    def metrics(self):
-        return [self.d_loss_tracker, self.g_loss_tracker, self.g_l1_tracker, self.g_adv_tracker, self.d_acc_tracker]
-
-    def step_counter(self) -> tf.Variable:
-        return self.g_optimizer.iterations
+        self.track("d_loss", "g_loss", "g_l1", "g_adv", "d_acc")
 
     def call(self, source, training: bool = False):
         return self.generator(source, training=training)
@@ -101,9 +85,7 @@ class Pix2Pix(keras.Model):
                 real_patches = tf.cast(self.discriminator([source, target], training=True), tf.float32)
                 fake_patches = tf.cast(self.discriminator([source, fake], training=True), tf.float32)
                 d_loss = discriminator_loss(real_patches, fake_patches)
-                scaled = self.d_optimizer.scale_loss(scale_loss(d_loss))
-            grads = tape.gradient(scaled, self.discriminator.trainable_variables)
-            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+            self._apply(self.d_optimizer, tape, d_loss, self.d_variables())
             d_acc = gan_losses.discriminator_accuracy(real_patches, fake_patches, threshold=0.5)
 
         # 2. Generator: close to the true colours (L1) and, if weighted, called real by the discriminator.
@@ -113,19 +95,13 @@ class Pix2Pix(keras.Model):
                 patches = self.discriminator([source, predicted], training=not self.frozen_d_in_g_step)
                 g_loss, l1, adv = generator_loss(predicted, target, patches, self.adversarial_weight, self.l1_weight)
             else:
-                l1 = tf.reduce_mean(tf.abs(tf.cast(predicted, tf.float32) - target))
+                l1 = gan_losses.mean_absolute_error(tf.cast(predicted, tf.float32), target)
                 adv = zero
                 g_loss = self.l1_weight * l1
-            scaled = self.g_optimizer.scale_loss(scale_loss(g_loss))
-        grads = tape.gradient(scaled, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+        self._apply(self.g_optimizer, tape, g_loss, self.g_variables())
 
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.g_l1_tracker.update_state(l1)
-        self.g_adv_tracker.update_state(adv)
-        self.d_acc_tracker.update_state(d_acc)
-        return {m.name: m.result() for m in self.metrics}
+        # 3. Report running means for the progress bar and History.
+        return self.report({"d_loss": d_loss, "g_loss": g_loss, "g_l1": l1, "g_adv": adv, "d_acc": d_acc})
 
     def colourise(self, grey, batch_size: int = 64) -> np.ndarray:
         """Generator outputs (inference mode) for grey sources (N, S, S, 1) in [-1, 1]."""

@@ -9,6 +9,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from gancore.models.pixelcnn import MaskedConv2D
+
 
 def binarise(images_uint8: np.ndarray, threshold: float = 0.33 * 256) -> np.ndarray:
     """The book's binarisation: pixel values below 0.33 x 256 become 0, others 1 (float32, N x 28 x 28 x 1)."""
@@ -50,7 +52,6 @@ def receptive_reach(model: keras.Model) -> int:
 
     Each masked k x k convolution adds ``k // 2``; the book's network (7x7, then five 3x3) reaches 8.
     """
-    from gancore.models.pixelcnn import MaskedConv2D
 
     reach = 0
     for layer in model.layers:

@@ -1,6 +1,6 @@
 """Semi-supervised GANs: a discriminator that is also a K-class classifier (SGAN, Odena 2016).
 
-The discriminator of ``gancore.models.skill06.build_sgan_discriminator`` has two heads: a real/fake
+The discriminator of ``gancore.models.sgan_infogan_acgan.build_sgan_discriminator`` has two heads: a real/fake
 logit and K+1 class logits whose last class means "fake". :class:`SemiSupervisedGAN` trains it in two ways:
 
 ``mode="book"`` (Experiment 6.2 of the book): every real image comes with its label. The discriminator
@@ -32,9 +32,10 @@ import numpy as np
 import tensorflow as tf
 
 from gancore import losses as gan_losses
-from gancore.training.distribute import scale_loss, with_loss_scaling
+from gancore.training.distribute import with_loss_scaling
 from gancore.training.fitting import step_indexed_dataset
 from gancore.training.gan import GAN
+from gancore.training.two_player import apply_update
 
 MODES = ("book", "semi_supervised")
 GENERATOR_LOSSES = ("non_saturating", "feature_matching")
@@ -102,18 +103,6 @@ def real_class_accuracy(discriminator: keras.Model, images: np.ndarray, labels: 
     return float(np.mean(predicted == np.asarray(labels).reshape(-1)))
 
 
-def _scaled(optimizer, loss):
-    """The loss to differentiate (inside the tape): per replica, and scaled under mixed precision."""
-    return optimizer.scale_loss(scale_loss(loss))
-
-
-def _apply(optimizer, scaled_loss, tape, variables):
-    """Apply the gradients of ``scaled_loss``; variables it does not reach (an unused head) are skipped."""
-    grads = tape.gradient(scaled_loss, variables)
-    pairs = [(g, v) for g, v in zip(grads, variables) if g is not None]
-    optimizer.apply_gradients(pairs)
-
-
 # ----------------------------------------------------------------------------------------------------------
 # The SGAN
 # ----------------------------------------------------------------------------------------------------------
@@ -126,11 +115,13 @@ class SemiSupervisedGAN(GAN):
     has the size of the real (book) or unlabelled (semi-supervised) batch, the generator's batch is
     ``g_batch_factor`` times that. Options of :class:`GAN` that apply: ``mixed_batches`` (one discriminator
     batch for all images, so batchnorm sees them together: the book's way), ``frozen_d_in_g_step``,
-    ``g_batch_factor``, ``seed``.
+    ``g_batch_factor``, ``seed``. One discriminator update per step.
     """
 
     def __init__(self, generator, discriminator, latent_dim: int, num_classes: int = 10, mode: str = "book",
                  generator_loss: str = "non_saturating", unsupervised_weight: float = 1.0, **kwargs):
+        if kwargs.get("d_steps", 1) != 1:
+            raise ValueError("SemiSupervisedGAN makes one discriminator update per step: d_steps must be 1")
         if mode not in MODES:
             raise ValueError(f"mode must be one of {MODES}, not {mode!r}")
         if generator_loss not in GENERATOR_LOSSES:
@@ -147,16 +138,7 @@ class SemiSupervisedGAN(GAN):
         if generator_loss == "feature_matching":  # the same layers, with the flattened features as a third output
             self._with_features = keras.Model(discriminator.inputs,
                                               [discriminator.get_layer("features").output, *discriminator.outputs])
-        self.d_class_acc_tracker = keras.metrics.Mean(name="d_class_acc")
-        self.supervised_loss_tracker = keras.metrics.Mean(name="supervised_loss")
-        self.unsupervised_loss_tracker = keras.metrics.Mean(name="unsupervised_loss")
-
-    @property
-    def metrics(self):
-        base = [self.d_loss_tracker, self.g_loss_tracker, self.d_acc_tracker, self.d_class_acc_tracker]
-        if self.mode == "semi_supervised":
-            base += [self.supervised_loss_tracker, self.unsupervised_loss_tracker]
-        return base
+        self.track("d_class_acc", *(["supervised_loss", "unsupervised_loss"] if mode == "semi_supervised" else []))
 
     def _d(self, images, training=True):
         """(real/fake logits [B], class logits [B, K+1]) in float32."""
@@ -179,28 +161,22 @@ class SemiSupervisedGAN(GAN):
         targets = tf.concat([tf.zeros_like(rf_fake), tf.ones_like(rf_real)], 0)
         classes = tf.concat([cls_fake, cls_real], 0)
         class_targets = tf.concat([tf.fill([n_fake], self.num_classes), tf.cast(labels, tf.int32)], 0)
-        bce = tf.reduce_mean(gan_losses.sigmoid_cross_entropy(real_fake, targets))
-        cce = tf.reduce_mean(gan_losses.sparse_softmax_cross_entropy(classes, class_targets))
-        d_loss = 0.5 * bce + 0.5 * cce  # the book's loss_weights=[0.5, 0.5] over the mixed batch
+        d_loss = gan_losses.two_head_discriminator_loss(real_fake, targets, classes, class_targets)
         # the book's two logged accuracies, on this mixed batch of fakes and reals
-        d_acc = tf.reduce_mean(tf.cast(tf.equal(tf.cast(real_fake > 0, tf.float32), targets), tf.float32))
-        class_acc = tf.reduce_mean(tf.cast(tf.equal(tf.argmax(classes, -1, output_type=tf.int32), class_targets),
-                                           tf.float32))
-        return d_loss, {"d_acc": d_acc, "d_class_acc": class_acc}
+        return d_loss, {"d_acc": gan_losses.discriminator_accuracy(rf_real, rf_fake),
+                        "d_class_acc": gan_losses.sparse_class_accuracy(classes, class_targets)}
 
     # -- semi-supervised mode ----------------------------------------------------------------------------
     def _semi_d_loss(self, labelled, labels, unlabelled, fake):
         (_, cls_l), (_, cls_u), (_, cls_f) = self._d_joint([labelled, unlabelled, fake])
-        supervised = tf.reduce_mean(gan_losses.sparse_softmax_cross_entropy(cls_l[:, : self.num_classes], labels))
+        supervised = gan_losses.sparse_classification_loss(cls_l[:, : self.num_classes], labels)
+        unsupervised = gan_losses.sgan_unsupervised_loss(cls_u, cls_f)
+        d_loss = supervised + self.unsupervised_weight * unsupervised
         r_u = gan_losses.real_logit_from_class_logits(cls_u)
         r_f = gan_losses.real_logit_from_class_logits(cls_f)
-        unsupervised = 0.5 * (tf.reduce_mean(gan_losses.sigmoid_cross_entropy(r_u, 1.0))
-                              + tf.reduce_mean(gan_losses.sigmoid_cross_entropy(r_f, 0.0)))
-        d_loss = supervised + self.unsupervised_weight * unsupervised
-        predicted = tf.argmax(cls_l[:, : self.num_classes], -1, output_type=tf.int32)
         return d_loss, {
             "d_acc": gan_losses.discriminator_accuracy(r_u, r_f),
-            "d_class_acc": tf.reduce_mean(tf.cast(tf.equal(predicted, tf.cast(labels, tf.int32)), tf.float32)),
+            "d_class_acc": gan_losses.sparse_class_accuracy(cls_l[:, : self.num_classes], labels),
             "supervised_loss": supervised, "unsupervised_loss": unsupervised,
         }
 
@@ -230,31 +206,23 @@ class SemiSupervisedGAN(GAN):
         batch_size = tf.shape(unlabelled)[0]
 
         # 1. Discriminator: one update on reals (with their labels where known) and one batch of fakes.
-        fake = self.generator(self.noise(batch_size, 0), training=True)
+        #    The head the loss does not use (the real/fake head in semi-supervised mode) is left alone.
+        fake = self.generator(self.noise(batch_size, self.stream("d_noise")), training=True)
         with tf.GradientTape() as tape:
             if self.mode == "book":
                 d_loss, logs = self._book_d_loss(real, labels, fake)
             else:
                 d_loss, logs = self._semi_d_loss(real, labels, unlabelled, fake)
-            scaled = _scaled(self.d_optimizer, d_loss)
-        _apply(self.d_optimizer, scaled, tape, self.discriminator.trainable_variables)
+        self._apply(self.d_optimizer, tape, d_loss, self.d_variables(), skip_unconnected=True)
 
         # 2. Generator: through the real/fake signal only (the generator is never told about classes).
-        z = self.noise(batch_size * self.g_batch_factor, 4)
+        z = self.noise(batch_size * self.g_batch_factor, self.stream("g_noise"))
         with tf.GradientTape() as tape:
             g_loss = self._generator_loss(self.generator(z, training=True), unlabelled)
-            scaled = _scaled(self.g_optimizer, g_loss)
-        _apply(self.g_optimizer, scaled, tape, self.generator.trainable_variables)
+        self._apply(self.g_optimizer, tape, g_loss, self.g_variables(), skip_unconnected=True)
 
-        # 3. Running means for the progress bar and History.
-        self.d_loss_tracker.update_state(d_loss)
-        self.g_loss_tracker.update_state(g_loss)
-        self.d_acc_tracker.update_state(logs["d_acc"])
-        self.d_class_acc_tracker.update_state(logs["d_class_acc"])
-        if self.mode == "semi_supervised":
-            self.supervised_loss_tracker.update_state(logs["supervised_loss"])
-            self.unsupervised_loss_tracker.update_state(logs["unsupervised_loss"])
-        return {m.name: m.result() for m in self.metrics}
+        # 3. Report running means for the progress bar and History.
+        return self.report({"d_loss": d_loss, "g_loss": g_loss, **logs})
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -292,10 +260,9 @@ class SupervisedBaseline(keras.Model):
         labels = tf.cast(tf.reshape(labels, [-1]), tf.int32)
         with tf.GradientTape() as tape:
             logits = tf.cast(self(images, training=True), tf.float32)
-            loss = tf.reduce_mean(gan_losses.sparse_softmax_cross_entropy(logits, labels))
-            scaled = _scaled(self.optimizer, loss)
-        _apply(self.optimizer, scaled, tape, self.discriminator.trainable_variables)
+            loss = gan_losses.sparse_classification_loss(logits, labels)
+        # the real/fake head is not reached by this loss: its variables are skipped
+        apply_update(self.optimizer, tape, loss, self.discriminator.trainable_variables, skip_unconnected=True)
         self.loss_tracker.update_state(loss)
-        self.acc_tracker.update_state(tf.reduce_mean(tf.cast(
-            tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels), tf.float32)))
+        self.acc_tracker.update_state(gan_losses.sparse_class_accuracy(logits, labels))
         return {m.name: m.result() for m in self.metrics}

@@ -11,7 +11,8 @@ The book's set-up, and what this module does about each of its quirks:
   [-1, 1] images fed to VGG as they are (no ``preprocess_input``). :func:`vgg19_content_extractor` builds the
   feature network with the correct preprocessing (``preprocess=True``) or the book's (``False``), and with the
   ImageNet weights when they are on this machine, else an honest stand-in that says what it is;
-- one Adam shared by D and the combined model: here two optimizers (``compile_two_optimizers``).
+- one Adam shared by D and the combined model: here two optimizers
+  (:meth:`~gancore.training.two_player.TwoPlayerModel.compile`).
 
 ``pixel_loss_only=True`` is the SRResNet-style baseline: the same generator trained on pixel MSE alone; the
 discriminator is neither called nor updated and ``d_loss``/``g_adv``/``d_acc`` are logged as 0.
@@ -29,7 +30,7 @@ from keras import layers, ops
 
 from gancore import losses as gan_losses
 from gancore.models import vgg_features
-from gancore.training.distribute import GeneratorDiscriminatorModel, scale_loss
+from gancore.training.two_player import TwoPlayerModel
 
 BOOK_ADVERSARIAL_WEIGHT = 1e-3
 BOOK_CONTENT_LAYER = "block3_conv4"
@@ -42,10 +43,10 @@ ADVERSARIAL_FORMS = ("book", "least_squares")
 # --------------------------------------------------------------------------------------------------------------
 def discriminator_loss(real_logits, fake_logits):
     """The book's D loss: MSE of sigmoid(D) against 1 on real and 0 on generated patches, averaged over the two
-    (its two ``train_on_batch`` losses): 0.5 E[(s(D(y)) - 1)^2] + 0.5 E[s(D(G(x)))^2]."""
-    real = ops.sigmoid(tf.cast(real_logits, tf.float32))
-    fake = ops.sigmoid(tf.cast(fake_logits, tf.float32))
-    return 0.5 * ops.mean(ops.square(real - 1.0)) + 0.5 * ops.mean(ops.square(fake))
+    (its two ``train_on_batch`` losses): 0.5 E[(s(D(y)) - 1)^2] + 0.5 E[s(D(G(x)))^2], i.e.
+    :func:`gancore.losses.least_squares_discriminator_loss` on the sigmoid outputs."""
+    return gan_losses.least_squares_discriminator_loss(ops.sigmoid(tf.cast(real_logits, tf.float32)),
+                                                       ops.sigmoid(tf.cast(fake_logits, tf.float32)))
 
 
 def adversarial_loss(fake_logits, form: str = "book"):
@@ -58,13 +59,13 @@ def adversarial_loss(fake_logits, form: str = "book"):
     if form == "book":
         return gan_losses.non_saturating_generator_loss(fake)
     if form == "least_squares":
-        return ops.mean(ops.square(ops.sigmoid(fake) - 1.0))
+        return gan_losses.real_target_mse(ops.sigmoid(fake))
     raise ValueError(f"adversarial form must be one of {ADVERSARIAL_FORMS}, not {form!r}")
 
 
 def feature_mse(a, b):
-    """Mean squared difference (Keras ``'mse'``: mean over positions and channels, no rescaling)."""
-    return ops.mean(ops.square(tf.cast(a, tf.float32) - tf.cast(b, tf.float32)))
+    """Mean squared difference in float32 (Keras ``'mse'``: mean over positions and channels, no rescaling)."""
+    return gan_losses.mean_squared_error(tf.cast(a, tf.float32), tf.cast(b, tf.float32))
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -159,7 +160,7 @@ def pixel_extractor() -> ContentExtractor:
 # --------------------------------------------------------------------------------------------------------------
 # The model
 # --------------------------------------------------------------------------------------------------------------
-class SRGAN(GeneratorDiscriminatorModel, keras.Model):
+class SRGAN(TwoPlayerModel):
     """Generator: low-resolution [-1, 1] RGB -> 4x larger; discriminator: high-resolution image -> patch logits.
 
     The dataset yields ``(low_res, high_res)`` pairs in [-1, 1]. Each ``train_step``:
@@ -215,9 +216,7 @@ class SRGAN(GeneratorDiscriminatorModel, keras.Model):
                 real_logits = tf.cast(self.discriminator(high, training=True), tf.float32)
                 fake_logits = tf.cast(self.discriminator(fake, training=True), tf.float32)
                 d_loss = discriminator_loss(real_logits, fake_logits)
-                scaled = self.d_optimizer.scale_loss(scale_loss(d_loss))
-            grads = tape.gradient(scaled, self.discriminator.trainable_variables)
-            self.d_optimizer.apply_gradients(zip(grads, self.discriminator.trainable_variables))
+            self._apply(self.d_optimizer, tape, d_loss, self.d_variables())
             d_acc = gan_losses.discriminator_accuracy(real_logits, fake_logits, threshold=0.0)
 
         # 2. Generator: content loss (+ 0.001 x adversarial through the frozen D).
@@ -227,15 +226,11 @@ class SRGAN(GeneratorDiscriminatorModel, keras.Model):
             if not self.pixel_loss_only:
                 logits = self.discriminator(predicted, training=not self.frozen_d_in_g_step)
             g_loss, content, adv = self.generator_loss(predicted, high, logits)
-            scaled = self.g_optimizer.scale_loss(scale_loss(g_loss))
-        grads = tape.gradient(scaled, self.generator.trainable_variables)
-        self.g_optimizer.apply_gradients(zip(grads, self.generator.trainable_variables))
+        self._apply(self.g_optimizer, tape, g_loss, self.g_variables())
 
-        values = {"d_loss": d_loss, "g_loss": g_loss, "g_content": content, "g_adv": adv,
-                  "g_pixel_mse": feature_mse(predicted, high), "d_acc": d_acc}
-        for name, value in values.items():
-            self.trackers[name].update_state(value)
-        return {m.name: m.result() for m in self.metrics}
+        # 3. Report running means for the progress bar and History.
+        return self.report({"d_loss": d_loss, "g_loss": g_loss, "g_content": content, "g_adv": adv,
+                            "g_pixel_mse": feature_mse(predicted, high), "d_acc": d_acc})
 
     def upscale(self, low_res, batch_size: int = 32) -> np.ndarray:
         """Generator outputs (inference mode) in [-1, 1] for low-resolution images in [-1, 1]."""

@@ -1,4 +1,7 @@
-"""A VAE as a ``keras.Model`` with its loss in ``train_step`` (no graph-mode tricks needed)."""
+"""A VAE as a ``keras.Model`` with its loss in ``train_step`` (no graph-mode tricks needed).
+
+Its two losses, the book's and the negative ELBO, are in :mod:`gancore.losses`.
+"""
 
 from __future__ import annotations
 
@@ -6,35 +9,8 @@ import keras
 import tensorflow as tf
 from keras import ops
 
-from gancore.training.distribute import scale_loss
-
-PIXELS = 28 * 28
-
-
-def gaussian_kl(z_mean, z_log_var):
-    """KL(N(mean, exp(log_var)) || N(0, I)) per example, summed over latent dimensions."""
-    return -0.5 * ops.sum(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var), axis=-1)
-
-
-def book_vae_loss(images, reconstruction, z_mean, z_log_var):
-    """The book's loss: 784 x mean squared error plus KL averaged over batch *and* latent dims.
-
-    Averaging the KL over the two latent dimensions halves it compared with the true KL.
-    Returns (total, reconstruction, kl), each a batch mean.
-    """
-    recon = ops.mean(ops.mean(ops.square(images - reconstruction), axis=(1, 2, 3))) * PIXELS
-    kl = -0.5 * ops.mean(1.0 + z_log_var - ops.square(z_mean) - ops.exp(z_log_var))
-    return recon + kl, recon, kl
-
-
-def bernoulli_elbo_loss(images, probs, z_mean, z_log_var, eps: float = 1e-7):
-    """Negative ELBO in nats per image: summed pixel cross-entropy (Bernoulli decoder) + full KL."""
-    probs = ops.clip(probs, eps, 1.0 - eps)
-    bce = -(images * ops.log(probs) + (1.0 - images) * ops.log(1.0 - probs))
-    recon = ops.mean(ops.sum(bce, axis=(1, 2, 3)))
-    kl = ops.mean(gaussian_kl(z_mean, z_log_var))
-    return recon + kl, recon, kl
-
+from gancore.losses import bernoulli_elbo_loss, book_vae_loss
+from gancore.training.two_player import apply_update
 
 LOSSES = {"book": book_vae_loss, "elbo": bernoulli_elbo_loss}
 
@@ -81,9 +57,7 @@ class VAE(keras.Model):
         images = data[0] if isinstance(data, (tuple, list)) else data
         with tf.GradientTape() as tape:
             values = self.vae_losses(images, training=True)
-            scaled = self.optimizer.scale_loss(scale_loss(values[0]))
-        grads = tape.gradient(scaled, self.trainable_variables)
-        self.optimizer.apply_gradients(zip(grads, self.trainable_variables))
+        apply_update(self.optimizer, tape, values[0], self.trainable_variables)
         return self._report(values)
 
     def test_step(self, data):
