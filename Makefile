@@ -5,6 +5,7 @@
 #   make test-install  only the fresh-venv pip install test (Colab / plain Jupyter path)
 #   make test-full     dry run of every chapter's full profile (2 steps each; writes full-estimates.md)
 #   make lab      open the course in JupyterLab with the course kernel
+#   make exercises    regenerate the learner exercise notebooks (chapters/exercises/) from their sources
 SHELL := /bin/bash
 PYTHON ?= python3
 VENV ?= .venv
@@ -12,7 +13,7 @@ PY := $(VENV)/bin/python
 PROFILE ?= quick
 STAMP := $(VENV)/.gancore-installed
 
-.PHONY: book test test-fast test-install test-full nbval lab setup data browser lint clean
+.PHONY: book test test-fast test-install test-full nbval lab setup data browser lint clean exercises
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -37,12 +38,12 @@ book: data
 FAST_TESTS := not chapters and not browser and not install
 
 test: data browser
-	$(PY) -m ruff check gancore tests data_scripts
+	$(PY) -m ruff check gancore tests data_scripts chapters
 	$(PY) -m pytest -ra -m "$(FAST_TESTS)"
 	$(PY) -m pytest -ra -m "not ($(FAST_TESTS))"
 
 test-fast: data
-	$(PY) -m ruff check gancore tests data_scripts
+	$(PY) -m ruff check gancore tests data_scripts chapters
 	$(PY) -m pytest -ra -m "$(FAST_TESTS)"
 
 test-full: data
@@ -57,8 +58,12 @@ nbval: data
 lab: $(STAMP)
 	$(VENV)/bin/jupyter lab chapters
 
+# The learner notebooks are generated (nbgrader's preprocessors) from chapters/exercises/solutions/: edit those.
+exercises: $(STAMP)
+	$(PY) -m gancore exercises release
+
 lint: $(STAMP)
-	$(PY) -m ruff check gancore tests data_scripts
+	$(PY) -m ruff check gancore tests data_scripts chapters
 
 clean:
 	rm -rf _build outputs

@@ -2,6 +2,7 @@
 
 import json
 import math
+import re
 
 import nbformat
 import pytest
@@ -130,3 +131,33 @@ def test_typed_result_detector_follows_an_announced_list():
         v4.new_markdown_cell("The book's settings:\n\n- learning rate 0.0002, batch 64.")])
     typed = notebooks.typed_results(nb)
     assert len(typed) == 1 and typed[0].startswith("cell 0: - WGAN-GP reached FD 0.045")
+
+
+# The chapters that teach a training algorithm show their train_step and check it against gancore's trainer.
+STEP_IN_VIEW = ("vae-digits", "pixelcnn-digits", "gan-digits", "dcgan-fashion", "cgan-digits", "sgan-fashion",
+                "infogan-digits", "acgan-fashion", "wgan-clip-digits", "lsgan-digits", "wgan-gp-fashion",
+                "pix2pix-colour", "cyclegan-apple-orange", "srgan-x4", "context-encoder")
+SOURCE_LINK = re.compile(re.escape(notebooks.COURSE_REPOSITORY) + r"/blob/main/(gancore/[\w/]+\.py)")
+
+
+@pytest.mark.parametrize("chapter_id", STEP_IN_VIEW)
+def test_chapter_shows_its_train_step_and_links_its_sources(chapter_id):
+    nb = nbformat.read(ROOT / course.load_manifest(ROOT / "book.yml").chapter(chapter_id).notebook, as_version=4)
+    code = [c.source for c in nb.cells if c.cell_type == "code"]
+    assert any("def train_step(" in source for source in code), "no train_step on the page"
+    assert any("assert_same_training(" in source for source in code), "no check against gancore's trainer"
+    links = SOURCE_LINK.findall("".join(c.source for c in nb.cells if c.cell_type == "markdown"))
+    assert links, "no link to the gancore source files"
+    missing = [path for path in links if not (ROOT / path).is_file()]
+    assert not missing, f"links to source files that do not exist: {missing}"
+
+
+@pytest.mark.chapters
+@pytest.mark.parametrize("chapter_id", STEP_IN_VIEW)
+def test_shown_train_step_trains_like_gancore_in_smoke(smoke_run, chapter_id):
+    chapter = course.load_manifest(ROOT / "book.yml").chapter(chapter_id)
+    nb = nbformat.read(SMOKE_DIR / chapter.notebook, as_version=4)
+    checks = [c for c in nb.cells if c.cell_type == "code" and "assert_same_training(" in c.source]
+    printed = "".join(o.get("text", "") for c in checks for o in c.outputs if o.get("output_type") == "stream")
+    assert "weight tensors compared" in printed, f"the check printed no comparison: {printed[:300]!r}"
+    assert not any(o.get("output_type") == "error" for c in checks for o in c.outputs)

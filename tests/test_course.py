@@ -83,6 +83,10 @@ def test_setup_chapter_prints_profile_and_writes_metrics(monkeypatch, tmp_path, 
     assert record["book"]["val_loss"] == pytest.approx(34.0148)
     with pytest.raises(course.CourseError, match="Unknown override"):
         course.setup_chapter("vae-digits", overrides={"epochz": 3})
+    monkeypatch.delenv(course.RUN_ID_ENV, raising=False)
+    assert run.interactive  # a learner's own session
+    monkeypatch.setenv(course.RUN_ID_ENV, "abc")
+    assert not run.interactive  # executed by the course runner: static figures instead of widgets
 
 
 def test_chapter_titles_need_no_html_escaping():

@@ -600,3 +600,27 @@ def test_replace_folder_swaps_a_built_folder_in_whole(tmp_path):
     other.mkdir()
     cache.replace_folder(other, fresh)
     assert fresh.is_dir() and not other.exists()
+
+
+def test_square_crops_keep_or_resize_the_photos_side_and_check_the_floor():
+    from gancore.data.standins import random_crops, square_crops
+
+    # a 40x60 photo whose pixel (r, c) holds (r, c, 0): a crop shows where it was taken
+    rows, cols = np.meshgrid(np.arange(40), np.arange(60), indexing="ij")
+    pool = {"ramp": np.stack([rows, cols, np.zeros_like(rows)], -1).astype(np.uint8)}
+    crops, origins = square_crops(pool, 20, seed=0, fractions=(0.25, 0.5))
+    assert origins == ["ramp"] * 20
+    for crop in crops:
+        side = crop.shape[0]
+        assert crop.shape == (side, side, 3) and 10 <= side <= 20  # a quarter to a half of the shorter edge
+        assert np.all(np.diff(crop[:, 0, 0].astype(int)) == 1)  # consecutive rows of the photo
+        steps = set(np.diff(crop[0, :, 1].astype(int)))
+        assert steps in ({1}, {-1})  # consecutive columns, mirrored or not
+    mirrored = sum(int(crop[0, 1, 1]) < int(crop[0, 0, 1]) for crop in crops)
+    assert 4 <= mirrored <= 16  # about half
+    stacked, _ = random_crops(pool, 5, 8, seed=0, min_fraction=0.25, max_fraction=0.5)
+    assert stacked.shape == (5, 8, 8, 3)
+    big, _ = square_crops(pool, 3, seed=0, fractions=(0.1, 0.2), min_side=30)
+    assert all(crop.shape[0] == 30 for crop in big)  # the floor wins over the drawn fraction
+    with pytest.raises(ValueError, match="smaller than 50 pixels"):
+        square_crops(pool, 1, seed=0, min_side=50)

@@ -124,6 +124,8 @@ def test_packed_critic_with_gradient_penalty_trains_on_a_mixture():
                 steps_per_execution=10)
     history = fit_steps(gan, lambda start, n: mixtures.mixture_dataset(ring, 32, 0, start, n), 20, 10, verbose=0)
     assert int(gan.step_counter().numpy()) == 20
-    assert all(np.isfinite(history.history[k]).all() for k in ("d_loss", "g_loss"))
+    # the critic's loss E[D(fake)] - E[D(real)] + penalty turns negative and keeps falling: it separates the two
+    d_loss = history.history["d_loss"]
+    assert d_loss[-1] < d_loss[0] < 0, d_loss
     points = gan.generate(np.zeros((4, 2), "float32"))
     assert points.shape == (4, 2)

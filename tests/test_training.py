@@ -290,7 +290,8 @@ def test_real_label_flip_and_gradient_penalty_train():
         gan = GAN(g, d, latent_dim=4, **kwargs)
         gan.compile(keras.optimizers.Adam(1e-3), keras.optimizers.Adam(1e-3))
         history = fit_steps(gan, make_data, total_steps=4, steps_per_epoch=2, verbose=0)
-        assert np.isfinite(history.history["d_loss"]).all()
+        d_loss = history.history["d_loss"]
+        assert 1.0 < d_loss[-1] < d_loss[0] < 3.5, (kwargs, d_loss)  # D (or the penalised critic) improves
     with pytest.raises(ValueError, match="cross-entropy loss"):
         GAN(g, d, latent_dim=4, loss="wasserstein", real_label_flip=0.1)
 

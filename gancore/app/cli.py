@@ -10,7 +10,7 @@ from gancore.errors import UserError
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``gancore`` command line: run, site, list, notebooks and train."""
+    """The ``gancore`` command line: run, site, list, notebooks, results, exercises and train."""
     parser = argparse.ArgumentParser(prog="gancore", description="Run and inspect the GAN course.")
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="execute chapters with papermill, write the run report, build the site")
@@ -26,6 +26,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--dry-run", action="store_true",
                      help="with --profile full: the book's networks and data layouts (mini data sets built from "
                      "real photos), training cut to 2 steps; writes full-estimates.md (s/step here, GPU hours)")
+    run.add_argument("--tensorboard", default=None, metavar="DIR",
+                     help="also write TensorBoard logs (losses, metrics, sample grids) to DIR/<chapter id>; "
+                     "view them with `tensorboard --logdir DIR`")
     site = sub.add_parser("site", help="build the site from a run folder's report.json (e.g. after an interruption)")
     site.add_argument("--out", default="_build/quick", help="the run folder (holds report.json and the notebooks)")
     sub.add_parser("list", help="list the chapters of book.yml")
@@ -43,6 +46,10 @@ def build_parser() -> argparse.ArgumentParser:
                      help="one or more chapter ids to record (default: all in the run)")
     res.add_argument("--profile", default="quick", help="which committed report the README shows")
     res.add_argument("--check", action="store_true", help="readme: exit 1 if README.md is not up to date")
+    ex = sub.add_parser("exercises", help="generate the learner exercise notebooks from their sources (nbgrader)")
+    ex.add_argument("action", choices=["release", "check"],
+                    help="release: regenerate chapters/exercises/*.ipynb from chapters/exercises/solutions/; "
+                    "check: exit 1 if a learner notebook is stale")
     add_train_parser(sub)
     return parser
 
@@ -87,10 +94,14 @@ def run_command(args) -> int:
         return notebooks_command(args.action, args.executed, args.chapters)
     if args.command == "results":
         return results_command(args)
+    if args.command == "exercises":
+        from gancore.course import exercises  # lazy: nbgrader takes seconds to import; only this command needs it
+
+        return exercises.main([args.action])
     from gancore.course import runner  # lazy: papermill and nbformat cost a second; `gancore --help` should not wait
 
     report = runner.run_course(args.profile, args.chapters, args.out, args.outputs, build_site=not args.no_site,
-                               jobs=args.jobs, dry=args.dry_run)
+                               jobs=args.jobs, dry=args.dry_run, tensorboard=args.tensorboard)
     return 0 if report.ok else 1
 
 
@@ -145,6 +156,9 @@ def add_train_parser(sub) -> None:
     train.add_argument("--progress", default="bar", choices=["bar", "epoch", "none"],
                        help="a progress bar per epoch, one line per epoch, or silence")
     train.add_argument("--seed", type=int, default=0)
+    train.add_argument("--tensorboard", action="store_true",
+                       help="also log losses, learning rates and sample grids for TensorBoard in OUT/tensorboard "
+                       "(view: tensorboard --logdir OUT/tensorboard)")
 
 
 PROGRESS = {"bar": 1, "epoch": 2, "none": 0}  # --progress -> Keras' fit(verbose=...)

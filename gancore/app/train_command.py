@@ -27,7 +27,7 @@ from gancore.data.folders import _scaler, scan_folder, step_indexed_folder_datas
 from gancore.errors import UserError
 from gancore.models.image_gan import build_image_critic, build_image_generator, upsampling_plan
 from gancore.models.wgan_projects import ARCHITECTURES
-from gancore.training.callbacks import ResumableBackup, SampleGrid
+from gancore.training.callbacks import ResumableBackup, SampleGrid, tensorboard_callbacks
 from gancore.training.fitting import fit_steps
 from gancore.training.gan import GAN
 from gancore.training.schedules import LinearDecayAfterHalf
@@ -97,6 +97,7 @@ class TrainConfig:
     allow_batchnorm_critic: bool = False
     frame_every: int = 0
     cache_mb: int = 512
+    tensorboard: bool = False
 
     def resolved(self, key: str):
         value = getattr(self, key)
@@ -428,6 +429,8 @@ def train(config: TrainConfig, callbacks: list | None = None) -> TrainResult:
                       at_start=not start_step)  # the GIF covers all sessions
     csv = keras.callbacks.CSVLogger(str(out / "losses.csv"), append=bool(start_step))
     extra = [StepFrames(lambda: render(fixed_z[:1]), out / "frames", config.frame_every)] if config.frame_every else []
+    if config.tensorboard:  # a subfolder per session (from-step-N); the curves continue where the last one stopped
+        extra += tensorboard_callbacks(out / "tensorboard" / f"from-step-{start_step}", render, every=config.save_every)
     snapshots = GeneratorSnapshots(out / "weights", config.save_every, config.steps_per_epoch, out / "checkpoints")
     print(cost_summary(config, gan, start_step), flush=True)
     timer = StepTimer(config.steps - start_step, newline=config.verbose not in (0, 2))
@@ -458,7 +461,7 @@ def check_out_folder(config: TrainConfig) -> None:
 
 
 # options that may differ when a run resumes: more --steps, and what only changes how it is read or shown
-RESUMABLE_OPTIONS = {"out", "steps", "verbose", "cache_mb", "save_every", "frame_every", "extra",
+RESUMABLE_OPTIONS = {"out", "steps", "verbose", "cache_mb", "save_every", "frame_every", "extra", "tensorboard",
                      "allow_batchnorm_critic"}
 
 

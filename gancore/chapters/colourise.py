@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from gancore import metrics
 from gancore.data import standins
-from gancore.data.images import GREY_WEIGHTS, rgb_to_grey
+from gancore.data.images import rgb_to_grey
 from gancore.data.splits import OneDomainSplit
 
 TEST_PHOTOS = ("chelsea", "coffee")  # never cropped for training

@@ -25,8 +25,8 @@ from __future__ import annotations
 import numpy as np
 
 from gancore.latent_priors import sample_latent
-from gancore.training.gan import GAN
 from gancore.metrics import feature_statistics, frechet_distance
+from gancore.training.gan import GAN
 
 SEED_MODELS = {
     "simple_gan": {"loss": "least_squares_pm1", "options": {}, "beta_1": 0.5},

@@ -23,7 +23,7 @@ import tensorflow as tf
 from gancore import metrics
 from gancore.data import standins
 from gancore.data.faces import load_images
-from gancore.data.holes import centre_offset, hole_mask, mask_hole, mask_centre, crop_hole, paste_hole, random_offsets
+from gancore.data.holes import centre_offset, hole_mask
 from gancore.data.splits import OneDomainSplit
 from gancore.models.layers import zero_layer
 

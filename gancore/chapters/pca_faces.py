@@ -21,6 +21,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
+
 from gancore.data import standins
 
 FACE_SIZE = 16

@@ -158,23 +158,7 @@ def native_crops(pool: dict[str, np.ndarray], count: int, seed: int, min_side: i
                  fractions: tuple[float, float] = (0.3, 0.8)) -> tuple[list[np.ndarray], list[str]]:
     """``count`` square crops at the photos' own resolution (side a random fraction of the shorter edge, at least
     ``min_side`` pixels: the book's "good quality" filter), mirrored half the time; photos taken in turn."""
-    rng = np.random.default_rng(seed)
-    names = sorted(pool)
-    crops, origins = [], []
-    for i in range(count):
-        name = names[i % len(names)]
-        image = pool[name]
-        height, width = image.shape[:2]
-        if min(height, width) < min_side:
-            raise ValueError(f"photo {name} ({height}x{width}) is smaller than {min_side} pixels")
-        side = max(min_side, int(rng.uniform(*fractions) * min(height, width)))
-        top, left = rng.integers(0, height - side + 1), rng.integers(0, width - side + 1)
-        crop = image[top : top + side, left : left + side]
-        if rng.random() < 0.5:
-            crop = crop[:, ::-1]
-        crops.append(np.ascontiguousarray(crop))
-        origins.append(name)
-    return crops, origins
+    return standins.square_crops(pool, count, seed, fractions, min_side=min_side)
 
 
 def _pairs(images, lr_size: int, scale: int, degradation: str = "book") -> tuple[np.ndarray, np.ndarray]:

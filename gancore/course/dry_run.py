@@ -22,7 +22,6 @@ from gancore.chapters.maps import map_rendering
 from gancore.data import standins
 
 DRY_RUN_ENV = "GANCORE_DRY_RUN"
-STEP_LOG_ENV = "GANCORE_STEP_LOG"  # the same variable gancore.training.callbacks reads
 TRAINING_STEPS = 2
 EVAL_SAMPLES = 256
 IMAGES_PER_FOLDER = 8

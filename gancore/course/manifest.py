@@ -57,6 +57,20 @@ class Manifest:
     title: str
     chapters: tuple[Chapter, ...]
     path: Path
+    skills: tuple[tuple[str, str], ...] = ()  # (skill id, title) in the book's order
+
+    def by_skill(self) -> list[tuple[str, list[Chapter]]]:
+        """The chapters grouped under headings in the book's order ("Skill 4: Deep convolutional GANs"); skills
+        that share a title (the four WGAN projects) share one heading, and chapters of unlisted skills come last."""
+        groups: dict[str, list[Chapter]] = {}
+        titles = dict(self.skills)
+        for skill, title in self.skills:
+            heading = title if list(titles.values()).count(title) > 1 else f"Skill {skill}: {title}"
+            groups.setdefault(heading, []).extend(c for c in self.chapters if c.skill == skill)
+        rest = [c for c in self.chapters if c.skill not in titles]
+        if rest:
+            groups.setdefault("Other chapters", []).extend(rest)
+        return [(heading, chapters) for heading, chapters in groups.items() if chapters]
 
     def chapter(self, chapter_id: str) -> Chapter:
         for chapter in self.chapters:
@@ -130,7 +144,12 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
     ids = [c.id for c in chapters]
     if len(ids) != len(set(ids)):
         raise CourseError(f"{path.name}: duplicate chapter ids")
-    manifest = Manifest(title=raw.get("title", "GAN course"), chapters=tuple(chapters), path=path)
+    skills = tuple((str(s["id"]), str(s["title"])) for s in raw.get("skills", []))
+    if skills:
+        unknown_skills = sorted({c.skill for c in chapters} - {skill for skill, _ in skills})
+        if unknown_skills:
+            raise CourseError(f"{path.name}: chapters of skills {unknown_skills} missing from the skills list")
+    manifest = Manifest(title=raw.get("title", "GAN course"), chapters=tuple(chapters), path=path, skills=skills)
     for chapter in chapters:
         for dep in chapter.depends_on:
             manifest.chapter(dep)
@@ -157,6 +176,12 @@ class ChapterRun:
     outputs: Path
     started: float = field(default_factory=time.time)
     record: dict[str, Any] | None = None  # the last metrics.json written by save_metrics
+
+    @property
+    def interactive(self) -> bool:
+        """True in a learner's own session (JupyterLab, Colab); False when the course runner executes the notebook
+        headlessly (papermill, then the site), where widgets cannot be used and static figures stand in."""
+        return RUN_ID_ENV not in os.environ
 
     def save_metrics(self, metrics: Mapping[str, Any], notes: Mapping[str, Any] | None = None) -> Path:
         """Write ``outputs/<chapter>/metrics.json`` with our numbers beside the book's."""

@@ -108,6 +108,70 @@ def strip(nb, keep_checks: bool = True):
     return nb
 
 
+# TensorFlow's C++ start-up log lines ("I0000 00:00:... port.cc:153] oneDNN ...", "failed call to cuInit",
+# "remapper failed", the absl preamble, the CPU-instructions note): they differ by machine and teach nothing.
+TF_LOG_LINE = re.compile(r"^([IWEF]\d{4} \d\d:\d\d:[\d.]+ +\d+ [\w.]+:\d+\]|WARNING: All log messages before absl|"
+                         r"To enable the following instructions:)")
+
+
+def drop_tensorflow_logs(nb) -> int:
+    """Remove TensorFlow's C++ log lines from the stderr outputs of ``nb`` (an output left empty goes too);
+    returns the number of lines removed. Python warnings and errors stay."""
+    removed = 0
+    for cell in nb.cells:
+        if cell.cell_type != "code":
+            continue
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                lines = output["text"].splitlines(keepends=True)
+                clean = [line for line in lines if not TF_LOG_LINE.match(line)]
+                removed += len(lines) - len(clean)
+                if not clean:
+                    continue
+                output["text"] = "".join(clean)
+            kept.append(output)
+        cell.outputs = kept
+    return removed
+
+
+#: A markdown heading cell with this tag opens a detour (a book bug, a side experiment): on the site, it and every
+#: cell up to the next heading of the same or a higher level fold away behind one click.
+DETOUR_TAG = "book-bug"
+_FOLDED_TAG = "book-bug-folded"
+_HEADING = re.compile(r"^(#+)\s+(.*)$")
+
+
+def _heading(cell) -> tuple[int, str] | None:
+    match = _HEADING.match("".join(cell.get("source", "")).split("\n", 1)[0]) if cell.cell_type == "markdown" else None
+    return (len(match.group(1)), match.group(2).strip()) if match else None
+
+
+def fold_detours(nb) -> int:
+    """For the site: turn each detour section (see ``DETOUR_TAG``) into collapsed content, markdown cells into
+    dropdown admonitions titled by the section's heading and code cells into hidden cells (``hide-cell``), so the
+    page's path from idea to code to result stays short. Idempotent; returns the number of cells folded."""
+    folded, section = 0, None  # section: (level, title) of the detour being folded
+    for cell in nb.cells:
+        heading, tags = _heading(cell), list(cell.metadata.get("tags", []))
+        if heading and section and heading[0] <= section[0]:
+            section = None
+        text = "".join(cell.source)
+        if heading and DETOUR_TAG in tags:
+            section = heading
+            cell.metadata["tags"] = [_FOLDED_TAG if t == DETOUR_TAG else t for t in tags]
+            body = text.split("\n", 1)[1].strip() if "\n" in text else ""
+            cell.source = f":::{{admonition}} {heading[1]}\n:class: dropdown\n\n{body}\n:::\n"
+        elif section and cell.cell_type == "markdown":
+            cell.source = f":::{{admonition}} {section[1]} (continued)\n:class: dropdown\n\n{text.strip()}\n:::\n"
+        elif section and cell.cell_type == "code":
+            cell.metadata["tags"] = tags + ([] if "hide-cell" in tags else ["hide-cell"])
+        else:
+            continue
+        folded += 1
+    return folded
+
+
 def refresh_checks(committed: Path, executed: Path) -> int:
     """Copy check-cell outputs from an executed copy into the committed notebook; returns cells updated."""
     target = nbformat.read(committed, as_version=4)

@@ -12,8 +12,11 @@ from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timezone
 from pathlib import Path
 
+import nbformat
+
 from gancore import course, paths
-from gancore.course import dry_run, results, site
+from gancore.course import dry_run, notebooks, results, site
+from gancore.training.callbacks import STEP_LOG_ENV, TENSORBOARD_ENV
 
 
 @dataclass
@@ -167,6 +170,10 @@ def execute_chapter(chapter: course.Chapter, profile: str, out_dir: Path, kernel
         result.status = "failed"
         result.error = f"{chapter.notebook} {describe_failure(error)}"
     finally:
+        if target.is_file():  # the executed copy (also of a failed run) without TensorFlow's C++ log lines
+            executed = nbformat.read(target, as_version=4)
+            if notebooks.drop_tensorflow_logs(executed):
+                nbformat.write(executed, target)
         if previous is None:
             os.environ.pop(course.RUN_ID_ENV, None)
         else:
@@ -199,8 +206,8 @@ def run_chapter(chapter_id: str, profile: str, out: str, env: dict[str, str]) ->
     os.environ.update(env)
     try:
         result = execute_chapter(chapter, profile, Path(out))
-        if dry_run.STEP_LOG_ENV in env:
-            result.step_seconds = dry_run.step_seconds(dry_run.read_step_log(Path(env[dry_run.STEP_LOG_ENV])))
+        if STEP_LOG_ENV in env:
+            result.step_seconds = dry_run.step_seconds(dry_run.read_step_log(Path(env[STEP_LOG_ENV])))
         return result
     finally:
         for key, value in saved.items():
@@ -224,10 +231,11 @@ def progress_line(done: int, total: int, result: ChapterResult, elapsed: float, 
 
 def run_course(profile: str | None = None, chapter_ids: list[str] | None = None, out_dir: str | Path | None = None,
                outputs_dir: str | Path | None = None, build_site: bool = True, jobs: int = 1,
-               dry: bool = False) -> RunReport:
+               dry: bool = False, tensorboard: str | Path | None = None) -> RunReport:
     """Execute chapters (dependencies first; ``jobs`` at a time in worker processes), write report.json/report.md
     after each, and build the site. ``dry``: the dry run of the ``full`` profile (:mod:`gancore.course.dry_run`) on mini
-    data sets in the book's layouts, with step timings and ``full-estimates.md``."""
+    data sets in the book's layouts, with step timings and ``full-estimates.md``. ``tensorboard``: a folder for
+    TensorBoard logs, one subfolder per chapter."""
     profile = course.resolve_profile(profile)
     if dry and profile != "full":
         raise course.CourseError(f"--dry-run is a dry run of the full profile; got --profile {profile}")
@@ -249,11 +257,14 @@ def run_course(profile: str | None = None, chapter_ids: list[str] | None = None,
         print(f"[full dry run] mini data sets in the book's layouts: {mini}", flush=True)
 
     def env_for(chapter: course.Chapter) -> dict[str, str]:
+        env = dict(common)
+        if tensorboard:
+            env[TENSORBOARD_ENV] = str((Path(tensorboard) / chapter.id).resolve())
         if not dry:
-            return dict(common)
+            return env
         log = out / "step-times" / f"{chapter.id}.jsonl"
         log.unlink(missing_ok=True)
-        return {**common, dry_run.STEP_LOG_ENV: str(log)}
+        return {**env, STEP_LOG_ENV: str(log)}
 
     started = time.perf_counter()
     results_by_id: dict[str, ChapterResult] = {}

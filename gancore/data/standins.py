@@ -145,9 +145,11 @@ def resize(image: np.ndarray, size: int) -> np.ndarray:
     return cv2.resize(np.ascontiguousarray(image), (size, size), interpolation=interpolation)
 
 
-def random_crops(pool: dict[str, np.ndarray], count: int, size: int, seed: int,
-                 min_fraction: float = 0.25, max_fraction: float = 0.7) -> tuple[np.ndarray, list[str]]:
-    """``count`` square crops (side a random fraction of the photo's shorter edge), mirrored half the time."""
+def square_crops(pool: dict[str, np.ndarray], count: int, seed: int, fractions: tuple[float, float] = (0.25, 0.7),
+                 min_side: int = 0, size: int | None = None) -> tuple[list[np.ndarray], list[str]]:
+    """``count`` square crops (side a random fraction of the photo's shorter edge, at least ``min_side`` pixels),
+    mirrored half the time; photos taken in turn. Resized to ``size`` x ``size`` if given, else kept at the
+    photo's own resolution. Returns the crops and the name of the photo each came from."""
     rng = np.random.default_rng(seed)
     names = sorted(pool)
     crops, origins = [], []
@@ -155,13 +157,24 @@ def random_crops(pool: dict[str, np.ndarray], count: int, size: int, seed: int,
         name = names[i % len(names)]
         image = pool[name]
         height, width = image.shape[:2]
-        side = int(rng.uniform(min_fraction, max_fraction) * min(height, width))
+        if min(height, width) < min_side:
+            raise ValueError(f"photo {name} ({height}x{width}) is smaller than {min_side} pixels")
+        side = max(min_side, int(rng.uniform(*fractions) * min(height, width)))
         top, left = rng.integers(0, height - side + 1), rng.integers(0, width - side + 1)
-        crop = resize(image[top : top + side, left : left + side], size)
+        crop = image[top : top + side, left : left + side]
+        if size is not None:
+            crop = resize(crop, size)
         if rng.random() < 0.5:
             crop = crop[:, ::-1]
-        crops.append(crop)
+        crops.append(np.ascontiguousarray(crop))
         origins.append(name)
+    return crops, origins
+
+
+def random_crops(pool: dict[str, np.ndarray], count: int, size: int, seed: int,
+                 min_fraction: float = 0.25, max_fraction: float = 0.7) -> tuple[np.ndarray, list[str]]:
+    """``count`` square crops resized to ``size`` x ``size`` (see :func:`square_crops`), stacked."""
+    crops, origins = square_crops(pool, count, seed, (min_fraction, max_fraction), size=size)
     return np.stack(crops), origins
 
 

@@ -1,4 +1,5 @@
-"""Callbacks: sample grids and GIFs, resumable backups, a NaN/inf guard, periodic metrics and step timings."""
+"""Callbacks: sample grids and GIFs, resumable backups, a NaN/inf guard, periodic metrics, step timings and
+TensorBoard logs."""
 
 from __future__ import annotations
 
@@ -10,8 +11,13 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import tensorflow as tf
 
 from gancore import plots
+
+#: A folder: when set, every :func:`gancore.training.fitting.fit_steps` run also writes TensorBoard logs below it
+#: (``gancore run --tensorboard DIR`` sets it per chapter; set it yourself before starting JupyterLab).
+TENSORBOARD_ENV = "GANCORE_TENSORBOARD"
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -165,3 +171,49 @@ class StepTimeLog(keras.callbacks.Callback):
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with open(self.path, "a") as handle:
             handle.write(json.dumps(record) + "\n")
+
+
+class TensorBoardSamples(keras.callbacks.Callback):
+    """Every ``every`` epochs (and before the first step), a grid of ``generate()``'s images (in [0, 1]) as a
+    TensorBoard image summary at the model's training step."""
+
+    def __init__(self, generate: Callable[[], np.ndarray], log_dir: str | Path, every: int = 1,
+                 rows: int | None = None, name: str = "samples"):
+        super().__init__()
+        self.generate, self.every, self.rows, self.name = generate, max(1, int(every)), rows, name
+        self.writer = tf.summary.create_file_writer(str(log_dir))
+        self._epochs = 0
+
+    def _write(self) -> None:
+        grid = plots.image_grid(np.asarray(self.generate()), rows=self.rows)
+        grid = grid[..., None] if grid.ndim == 2 else grid
+        with self.writer.as_default():
+            tf.summary.image(self.name, grid[None].astype("float32"), step=_global_step(self.model, self._epochs))
+        self.writer.flush()
+
+    def on_train_begin(self, logs=None):
+        self._write()
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._epochs = epoch + 1
+        if (epoch + 1) % self.every == 0:
+            self._write()
+
+    def on_train_end(self, logs=None):
+        self.writer.close()
+
+
+def tensorboard_callbacks(log_dir: str | Path, generate: Callable[[], np.ndarray] | None = None, every: int = 1,
+                          rows: int | None = None) -> list[keras.callbacks.Callback]:
+    """Keras' ``TensorBoard`` callback (every logged loss and metric, once per epoch) and, with ``generate``, the
+    sample grids (:class:`TensorBoardSamples`) in ``log_dir``. View with ``tensorboard --logdir <its parent>``."""
+    callbacks: list[keras.callbacks.Callback] = [
+        keras.callbacks.TensorBoard(log_dir=str(log_dir), write_graph=False, update_freq="epoch")]
+    if generate is not None:
+        callbacks.append(TensorBoardSamples(generate, Path(log_dir) / "samples", every=every, rows=rows))
+    return callbacks
+
+
+def run_log_dir(base: str | Path, name: str) -> Path:
+    """``base/<name>-<date-time>``: one folder per run, so runs sit side by side in TensorBoard."""
+    return Path(base) / f"{name}-{time.strftime('%Y%m%d-%H%M%S')}"

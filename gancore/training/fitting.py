@@ -13,7 +13,17 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from gancore.training.callbacks import STEP_LOG_ENV, NaNGuard, PeriodicMetrics, ResumableBackup, SampleGrid, StepTimeLog
+from gancore.training.callbacks import (
+    STEP_LOG_ENV,
+    TENSORBOARD_ENV,
+    NaNGuard,
+    PeriodicMetrics,
+    ResumableBackup,
+    SampleGrid,
+    StepTimeLog,
+    run_log_dir,
+    tensorboard_callbacks,
+)
 
 
 def step_indexed_dataset(images: np.ndarray, batch_size: int, seed: int, start_step: int, num_steps: int,
@@ -42,14 +52,16 @@ def step_indexed_dataset(images: np.ndarray, batch_size: int, seed: int, start_s
 def fit_steps(model: keras.Model, make_dataset: Callable[[int, int], tf.data.Dataset], total_steps: int,
               steps_per_epoch: int, callbacks: Sequence[keras.callbacks.Callback] = (),
               backup_dir: str | Path | None = None, verbose: int | str = "auto",
-              keep_backup: bool = False) -> keras.callbacks.History:
+              keep_backup: bool = False, tensorboard_samples: Callable[[], np.ndarray] | None = None
+              ) -> keras.callbacks.History:
     """Train for ``total_steps`` steps with ``fit()``, ``steps_per_epoch`` steps per Keras epoch.
 
     ``make_dataset(start_step, num_steps)`` builds the data for the remaining steps. With
     ``backup_dir`` a :class:`ResumableBackup` saves state at every epoch end, and a later call with
     the same folder resumes where the last one stopped; ``keep_backup`` keeps it after a completed
     run, so a later call with more ``total_steps`` continues training. A :class:`NaNGuard` is always
-    attached.
+    attached. When ``$GANCORE_TENSORBOARD`` names a folder, the run also writes TensorBoard logs there (losses and
+    metrics per epoch, and ``tensorboard_samples()``'s images in [0, 1] if given).
     """
     if total_steps % steps_per_epoch:
         raise ValueError(f"total_steps={total_steps} must be a multiple of steps_per_epoch={steps_per_epoch}")
@@ -64,6 +76,8 @@ def fit_steps(model: keras.Model, make_dataset: Callable[[int, int], tf.data.Dat
         callbacks.append(NaNGuard())
     if os.environ.get(STEP_LOG_ENV):  # the runner's dry run of `full` asks for step timings
         callbacks.append(StepTimeLog(os.environ[STEP_LOG_ENV]))
+    if os.environ.get(TENSORBOARD_ENV):
+        callbacks += tensorboard_callbacks(run_log_dir(os.environ[TENSORBOARD_ENV], model.name), tensorboard_samples)
     start_step = start_epoch * steps_per_epoch
     dataset = make_dataset(start_step, total_steps - start_step)
     return model.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose,
@@ -95,7 +109,7 @@ def train_and_track(model: keras.Model, make_dataset: Callable[[int, int], tf.da
     companions = [c for c in (tracker, grids) if c is not None] + list(callbacks)
     started = time.perf_counter()
     history = fit_steps(model, make_dataset, total_steps=total_steps, steps_per_epoch=steps_per_epoch,
-                        callbacks=companions, backup_dir=backup_dir, verbose=verbose)
+                        callbacks=companions, backup_dir=backup_dir, verbose=verbose, tensorboard_samples=sample)
     return TrackedRun(history, tracker, grids, time.perf_counter() - started)
 
 
