@@ -85,6 +85,118 @@ def test_pool_fills_first_then_swaps_about_half():
     assert int(pool.count.numpy()) == 3
 
 
+def test_pool_draws_the_numbers_of_tf_random_generator():
+    """The pool's coins and slots are those of ``tf.random.Generator.from_seed(seed)`` (what it drew before its
+    state became checkpointed weights), and its ``rng_state`` moves on as the generator's state does."""
+    pool = cg.ImagePool(4, (1, 1, 1), seed=7)
+    generator = tf.random.Generator.from_seed(7)
+    for n in (3, 1, 5):
+        coins, slots = pool._uniform(tf.constant(n))
+        np.testing.assert_array_equal(coins.numpy(), generator.uniform((n,)).numpy())
+        np.testing.assert_array_equal(slots.numpy(), generator.uniform((n,), maxval=4, dtype=tf.int32).numpy())
+        np.testing.assert_array_equal(pool.rng_state.numpy(), generator.state.numpy())
+    assert {w.path.split("/")[-1] for w in pool.weights} == {"buffer", "count", "rng_state"}
+    assert not pool.trainable_weights
+
+
+def test_pool_query_by_hand():
+    # size 2, pool empty: images 0 and 1 fill the slots; image 2 (coin 0.9) swaps with slot 1, image 3 (coin 0.2)
+    # is kept. Index k < 2 is a stored image, 2 + i the i-th new one.
+    stored, answers, count = cg.pool_query(2, tf.constant(0), tf.constant([0.1, 0.7, 0.9, 0.2]),
+                                           tf.constant([1, 0, 1, 0]))
+    np.testing.assert_array_equal(stored.numpy(), [2 + 0, 2 + 2])
+    np.testing.assert_array_equal(answers.numpy(), [2 + 0, 2 + 1, 2 + 1, 2 + 3])
+    assert int(count) == 2
+
+
+def _cyclegan_data(start, n, batch=2):
+    a, b = _unpaired(n=20, size=16)
+    steps = tf.data.Dataset.range(start, start + n)
+    rows = tf.range(batch, dtype=tf.int64)  # batch s: a pure function of s, so a resumed run sees the same
+    return steps.map(lambda s: (tf.gather(a, (s * batch + rows) % 20), tf.gather(b, (s * 3 + rows) % 20)))
+
+
+def _small_networks():
+    """G_AB, G_BA, D_A, D_B: two convolutions each, so the resume test traces quickly."""
+    def generator():
+        image = keras.Input((16, 16, 3))
+        hidden = keras.layers.Conv2D(4, 3, padding="same", activation="relu")(image)
+        return keras.Model(image, keras.layers.Conv2D(3, 3, padding="same", activation="tanh")(hidden))
+
+    def discriminator():
+        image = keras.Input((16, 16, 3))
+        hidden = keras.layers.LeakyReLU(0.2)(keras.layers.Conv2D(4, 3, strides=2, padding="same")(image))
+        return keras.Model(image, keras.layers.Conv2D(1, 3, padding="same")(hidden))
+
+    return [generator(), generator(), discriminator(), discriminator()]
+
+
+def _resumable_cyclegan(init_seed=0):
+    keras.utils.set_random_seed(init_seed)
+    nets = _small_networks()
+    model = cg.CycleGAN(*nets, pool_size=3, pool_seed=4, ema_decay=0.8)
+    model.compile(cg.book_adam(cg.LinearDecayAfterHalf(2e-3, 8)), cg.book_adam(cg.LinearDecayAfterHalf(2e-3, 8)))
+    return model
+
+
+def _state(model):
+    return [(w.path, w.numpy().copy()) for w in model.weights]
+
+
+def test_resumed_run_has_the_pool_average_and_schedule_of_the_uninterrupted_one(tmp_path):
+    """Issue 17, part 4: the image pool (images, count, random state), the generators' weight averages and the
+    optimizers (step counters, so the schedule) are in the backup: a run interrupted after 4 of 8 steps and resumed
+    by a model built from other initial weights ends with every weight of the uninterrupted run, bit for bit."""
+    import shutil
+
+    from gancore.training.fitting import fit_steps
+
+    from .conftest import StopAfter
+
+    reference = _resumable_cyclegan()
+    fit_steps(reference, _cyclegan_data, total_steps=8, steps_per_epoch=2, verbose=0)
+
+    interrupted = _resumable_cyclegan()
+    with pytest.raises(KeyboardInterrupt):
+        fit_steps(interrupted, _cyclegan_data, total_steps=8, steps_per_epoch=2, callbacks=[StopAfter(2)],
+                  backup_dir=tmp_path / "backup", verbose=0)
+    assert int(interrupted.pool_a.count.numpy()) == 3  # 4 steps of 2 fakes: full, and swapping
+    at_step_4 = tmp_path / "step4.weights.h5"
+    shutil.copy(tmp_path / "backup" / "latest.weights.h5", at_step_4)
+    saved = _resumable_cyclegan(init_seed=99)
+    saved.load_weights(at_step_4)
+    for name in ("pool_a", "pool_b"):  # the checkpoint holds the pools as they were at the interruption
+        for mine, theirs in zip(getattr(saved, name).weights, getattr(interrupted, name).weights, strict=True):
+            np.testing.assert_array_equal(mine.numpy(), theirs.numpy())
+
+    resumed = _resumable_cyclegan(init_seed=99)  # other initial weights, an empty pool: all must come from the backup
+    history = fit_steps(resumed, _cyclegan_data, total_steps=8, steps_per_epoch=2, backup_dir=tmp_path / "backup",
+                        verbose=0)
+    assert len(history.history["d_loss"]) == 2  # only the remaining epochs ran
+    expected, got = _state(reference), _state(resumed)
+    assert [v.shape for _, v in expected] == [v.shape for _, v in got]  # the same variables (layer names differ)
+    held = {id(w) for w in resumed.weights}  # compared below: the averages and the pools are among the weights
+    assert all(id(w) in held for w in resumed.generator_ab_ema.weights + resumed.pool_a.weights)
+    for (path, value), (_, mine) in zip(expected, got):
+        np.testing.assert_array_equal(mine, value, err_msg=path)
+    assert int(resumed.g_optimizer.iterations.numpy()) == 8
+
+    # control: the same checkpoint with the pools emptied, as when they were not saved, ends elsewhere
+    forgetful = _resumable_cyclegan(init_seed=99)
+    forgetful.load_weights(at_step_4)
+    for pool in (forgetful.pool_a, forgetful.pool_b):
+        fresh = cg.ImagePool(pool.size, pool.image_shape, seed=pool.seed)
+        for mine, initial in zip(pool.weights, fresh.weights, strict=True):
+            mine.assign(initial)
+    forgetful.fit(_cyclegan_data(4, 4), epochs=2, steps_per_epoch=2, verbose=0, shuffle=False)
+    def network_weights(model):
+        return [w.numpy() for n in (model.generator_ab, model.generator_ba, model.discriminator_a,
+                                    model.discriminator_b) for w in n.weights]
+
+    gap = max(float(np.max(np.abs(a - b))) for a, b in zip(network_weights(reference), network_weights(forgetful)))
+    assert gap > 1e-4, gap  # measured 7.7e-4
+
+
 # --- the learning-rate schedule ----------------------------------------------------------------------------------
 def test_linear_decay_after_half_values():
     schedule = cg.LinearDecayAfterHalf(2e-4, total_steps=100)

@@ -123,17 +123,50 @@ class PeriodicMetrics(keras.callbacks.Callback):
                 logs.update(values)
 
 
+#: The key of the training metadata under which :class:`ResumableBackup` keeps the variables that are not weights
+OTHER_STATE_KEY = "gancore_other_state"
+
+
+def state_outside_weights(model: keras.Model) -> list:
+    """The model's variables that ``save_weights`` leaves out: those that are not weights, i.e. the states of the
+    seed generators of its dropout and noise layers (and of a trainer's own, such as the VAE's)."""
+    weights = {id(w) for w in model.weights}
+    return [v for v in model.variables if id(v) not in weights]
+
+
 class ResumableBackup(keras.callbacks.BackupAndRestore):
     """``BackupAndRestore`` that also tells, before ``fit``, from which epoch training will resume.
 
-    Saved state: the weights of every network, both optimizers (their slots and iteration
-    counters, which are also the step) and the epoch. Noise drawn from the step counter and data
-    batches drawn from the step make the resumed run identical to an uninterrupted one.
+    Saved state: the weights of every network (weight averages and CycleGAN's image pools included), both
+    optimizers (their slots and iteration counters, which are also the step, so learning-rate schedules too) and the
+    epoch; and, in the training metadata, the variables that are not weights (:func:`state_outside_weights`: the
+    seed generators of dropout layers draw other masks after a resume without them). Noise drawn from the step
+    counter and data batches drawn from the step make the resumed run identical to an uninterrupted one.
     """
 
     def __init__(self, backup_dir: str | Path, delete_checkpoint: bool = True):
         super().__init__(str(backup_dir), save_freq="epoch", double_checkpoint=True,
                          delete_checkpoint=delete_checkpoint)
+
+    def on_train_begin(self, logs=None):
+        super().on_train_begin(logs)  # restores the weights (and, after a failed write, the previous backup)
+        path = Path(self._training_metadata_path)
+        saved = json.loads(path.read_text()).get(OTHER_STATE_KEY) if path.exists() else None
+        if saved is None:
+            return
+        variables = state_outside_weights(self.model)
+        if len(saved) != len(variables):
+            raise ValueError(f"the backup in {self.backup_dir} holds {len(saved)} variables outside the weights, "
+                             f"the model has {len(variables)}")
+        for variable, value in zip(variables, saved):
+            variable.assign(np.asarray(value, dtype=variable.dtype).reshape(variable.shape))
+
+    def on_epoch_end(self, epoch, logs=None):
+        super().on_epoch_end(epoch, logs)  # writes the weights and the metadata (the old ones kept as .bkp)
+        path = Path(self._training_metadata_path)
+        metadata = json.loads(path.read_text())
+        metadata[OTHER_STATE_KEY] = [np.asarray(v).tolist() for v in state_outside_weights(self.model)]
+        path.write_text(json.dumps(metadata))
 
     def resume_epoch(self) -> int:
         path = Path(self._training_metadata_path)

@@ -22,6 +22,7 @@ import numpy as np
 import tensorflow as tf
 
 from gancore import losses as gan_losses
+from gancore.training.distribute import gather_replicas, replica_slice
 from gancore.training.schedules import LinearDecayAfterHalf  # noqa: F401 - the chapters import it from here
 from gancore.training.two_player import TwoPlayerModel
 from gancore.training.weight_average import averaged_copy, update_average
@@ -65,57 +66,107 @@ def generator_loss(real_a, real_b, fake_a, fake_b, patches_fake_a, patches_fake_
 
 
 # --- the paper's options -------------------------------------------------------------------------------------------
-class ImagePool(tf.Module):
+PHILOX = 1  # tf.random.Algorithm.PHILOX: the pool's random numbers are those of tf.random.Generator.from_seed
+PHILOX_SKIP_PER_VALUE = 256  # how far tf.random.Generator moves its Philox counter per value drawn
+
+
+def pool_query(size: int, count, coins, slots):
+    """The pool's policy as indices, for ``n`` new images (``coins``: U(0, 1), ``slots``: ints in [0, size)).
+
+    Index k < ``size`` is the k-th stored image, ``size + i`` the i-th new one. Returns (what each slot holds
+    afterwards, what each new image is answered with, the new count): image by image, while ``count < size`` store
+    it in slot ``count`` and return it; once full, if its coin is > 0.5 return the image in slot ``slots[i]`` and put
+    it there, else return it. Only integers move, so images are copied once, at the end.
+    """
+    def body(i, stored, answers, count):
+        new = size + i
+
+        def fill():
+            return tf.tensor_scatter_nd_update(stored, [[count]], [new]), new, count + 1
+
+        def swap():
+            return tf.tensor_scatter_nd_update(stored, [[slots[i]]], [new]), stored[slots[i]], count
+
+        def keep():
+            return stored, new, count
+
+        stored, answer, count = tf.cond(count < size, fill, lambda: tf.cond(coins[i] > 0.5, swap, keep))
+        return i + 1, stored, answers.write(i, answer), count
+
+    n = tf.shape(coins)[0]
+    answers = tf.TensorArray(tf.int32, size=n, element_shape=())
+    _, stored, answers, count = tf.while_loop(lambda i, *_: i < n, body,
+                                              (tf.constant(0), tf.range(size), answers, tf.convert_to_tensor(count)))
+    return stored, answers.stack(), count
+
+
+class ImagePool(keras.layers.Layer):
     """The CycleGAN paper's history of generated images (Shrivastava et al.'s trick): the discriminator sees a mix
     of this step's fakes and older ones, which damps oscillation.
 
-    Same policy as the authors' ``ImagePool.query``, image by image: while the pool holds fewer than ``size``
-    images, store the new fake and return it; once full, with probability 1/2 return a random stored image and
-    put the new fake in its place, otherwise return the new fake. A ``tf.Variable`` buffer, so it runs inside
-    ``fit()``'s compiled step; ``size=0`` returns its input untouched.
+    Same policy as the authors' ``ImagePool.query``, image by image (:func:`pool_query`): while the pool holds fewer
+    than ``size`` images, store the new fake and return it; once full, with probability 1/2 return a random stored
+    image and put the new fake in its place, otherwise return the new fake. ``size=0`` returns its input untouched.
+
+    Its state is three non-trainable weights: the images (``buffer``), how many are stored (``count``) and the state
+    of its random numbers (``rng_state``: the Philox counter and key of ``tf.random.Generator.from_seed(seed)``,
+    whose numbers it draws). Being weights, they are saved with the model, so a run resumed from a
+    :class:`~gancore.training.callbacks.ResumableBackup` continues with the pool it had. Under a
+    ``tf.distribute`` strategy the pool is **one pool for the global batch**: each replica gathers all replicas'
+    fakes, runs the same query on them (the same numbers, the same new state) and keeps its own part of the answer,
+    so N replicas train as one device does.
     """
 
     def __init__(self, size: int, image_shape: tuple[int, int, int], seed: int = 0, name: str = "image_pool"):
-        super().__init__(name=name)
+        super().__init__(name=name, dtype="float32", trainable=False)
         self.size = int(size)
         self.image_shape = tuple(int(s) for s in image_shape)
+        self.seed = int(seed)
         if self.size > 0:
-            self.buffer = tf.Variable(tf.zeros((self.size, *self.image_shape)), trainable=False, name="buffer")
-            self.count = tf.Variable(0, dtype=tf.int32, trainable=False, name="count")
-            self.generator = tf.random.Generator.from_seed(seed)
+            first = "only_first_replica"  # every replica computes the same new state
+            self.buffer = self.add_weight(shape=(self.size, *self.image_shape), initializer="zeros", trainable=False,
+                                          aggregation=first, name="buffer")
+            self.count = self.add_weight(shape=(), dtype="int32", initializer="zeros", trainable=False,
+                                         aggregation=first, name="count")
+            start = tf.random.create_rng_state(self.seed, "philox")
+            self.rng_state = self.add_weight(shape=(3,), dtype="int64", trainable=False, aggregation=first,
+                                             initializer=lambda shape, dtype: tf.constant(start, dtype),
+                                             name="rng_state")
+        self.built = True
 
-    def __call__(self, images):
+    def _uniform(self, n):
+        """(coins in U(0, 1), slots in [0, size)): the numbers ``tf.random.Generator`` would draw from this state,
+        ``uniform((n,))`` then ``uniform((n,), maxval=size, dtype=tf.int32)``; the state moves on as it would."""
+        state = tf.convert_to_tensor(self.rng_state)
+        key, counter = tf.bitcast(state[2:], tf.uint64), tf.bitcast(state[:2], tf.uint64)
+        shape = tf.reshape(n, [1])
+
+        def skip(counter):  # the 128-bit counter, low word first, moved on by n values
+            low = counter[0] + tf.cast(n, tf.uint64) * PHILOX_SKIP_PER_VALUE
+            return tf.stack([low, counter[1] + tf.cast(low < counter[0], tf.uint64)])
+
+        coins = tf.raw_ops.StatelessRandomUniformV2(shape=shape, key=key, counter=counter, alg=PHILOX,
+                                                    dtype=tf.float32)
+        counter = skip(counter)
+        slots = tf.raw_ops.StatelessRandomUniformIntV2(shape=shape, key=key, counter=counter, alg=PHILOX,
+                                                       minval=0, maxval=self.size)
+        self.rng_state.assign(tf.concat([tf.bitcast(skip(counter), tf.int64), state[2:]], 0))
+        return coins, slots
+
+    def call(self, images):
         images = tf.cast(images, tf.float32)
         if self.size <= 0:
             return images
-        n = tf.shape(images)[0]
-        coins = self.generator.uniform((n,))
-        slots = self.generator.uniform((n,), maxval=self.size, dtype=tf.int32)
-        out = tf.TensorArray(tf.float32, size=n, element_shape=self.image_shape)
+        everyone = gather_replicas(images)  # the global batch: one pool for all replicas
+        coins, slots = self._uniform(tf.shape(everyone)[0])
+        stored, answers, count = pool_query(self.size, self.count, coins, slots)
+        candidates = tf.concat([tf.convert_to_tensor(self.buffer), everyone], 0)
+        self.buffer.assign(tf.gather(candidates, stored))
+        self.count.assign(count)
+        return tf.reshape(replica_slice(tf.gather(candidates, answers), tf.shape(images)[0]), tf.shape(images))
 
-        def body(i, out):
-            image = images[i]
-
-            def fill():
-                self.buffer.scatter_nd_update([[self.count]], image[None])
-                with tf.control_dependencies([self.count.assign_add(1)]):
-                    return tf.identity(image)
-
-            def swap():
-                old = tf.identity(self.buffer[slots[i]])
-                with tf.control_dependencies([old]):
-                    update = self.buffer.scatter_nd_update([[slots[i]]], image[None])
-                with tf.control_dependencies([update]):
-                    return tf.identity(old)
-
-            def keep():
-                return tf.identity(image)
-
-            chosen = tf.cond(self.count < self.size, fill, lambda: tf.cond(coins[i] > 0.5, swap, keep))
-            return i + 1, out.write(i, chosen)
-
-        _, out = tf.while_loop(lambda i, _: i < n, body, (tf.constant(0), out))
-        return tf.reshape(out.stack(), tf.shape(images))
+    def get_config(self) -> dict:
+        return {"size": self.size, "image_shape": self.image_shape, "seed": self.seed, "name": self.name}
 
 
 def book_adam(learning_rate=2e-4) -> keras.optimizers.Adam:

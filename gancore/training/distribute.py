@@ -18,6 +18,54 @@ def replica_slice(global_batch: tf.Tensor, per_replica: int | tf.Tensor) -> tf.T
     return global_batch[start : start + per_replica]
 
 
+def several_replicas() -> bool:
+    """True inside one of several replicas (a replica function such as ``train_step`` under ``MirroredStrategy``);
+    False on one device and in a strategy's cross-replica context, where a tensor holds the whole batch."""
+    return replica_count() > 1 and tf.distribute.get_replica_context() is not None
+
+
+def gather_replicas(x: tf.Tensor) -> tf.Tensor:
+    """The global batch: every replica's part of ``x`` in replica order (replica r holds part r of each global batch
+    ``fit`` distributes), the same on every replica; ``x`` itself on one device."""
+    if not several_replicas():
+        return x
+    return tf.distribute.get_replica_context().all_gather(x, axis=0)
+
+
+def split_global_batch(x: tf.Tensor, parts: int) -> list[tf.Tensor]:
+    """``tf.split`` of the global batch into ``parts``, each cut down to this replica's share.
+
+    On one device ``tf.split(x, parts)``. With several replicas, splitting each replica's part instead would give
+    part i other examples (replica 0's first half and replica 1's first half, not the global batch's first half).
+    """
+    if not several_replicas():
+        return tf.split(x, parts)
+    share = tf.shape(x)[0] // parts
+    return [replica_slice(part, share) for part in tf.split(gather_replicas(x), parts)]
+
+
+def global_mean(x: tf.Tensor) -> tf.Tensor:
+    """The mean over the global batch (axis 0), the same on every replica: for losses that are not means of
+    per-example terms, such as a distance between batch means. Replicas hold equal parts (as ``fit`` gives them), so
+    this is the all-reduced mean of their means; its gradient is all-reduced back, so with
+    :func:`divide_by_replicas` each replica's examples get their share of the global gradient. On one device the
+    plain batch mean."""
+    mean = tf.reduce_mean(x, axis=0)
+    if not several_replicas():
+        return mean
+    return tf.distribute.get_replica_context().all_reduce(tf.distribute.ReduceOp.MEAN, mean)
+
+
+def global_draw(draw, shape_per_replica: tuple) -> tf.Tensor:
+    """``draw(shape)`` for the global batch, sliced to this replica's share, so N replicas see the noise one device
+    draws (a stateful draw, such as a Keras ``SeedGenerator``'s, would give every replica the same numbers);
+    ``draw(shape_per_replica)`` on one device."""
+    if not several_replicas():
+        return draw(shape_per_replica)
+    n = shape_per_replica[0]
+    return replica_slice(draw((n * replica_count(), *shape_per_replica[1:])), n)
+
+
 def divide_by_replicas(loss: tf.Tensor) -> tf.Tensor:
     """This replica's share of the global mean loss: its own mean loss divided by the replica count.
 

@@ -7,6 +7,7 @@ import tensorflow as tf
 
 from gancore import latent_priors
 from gancore import losses as gan_losses
+from gancore.training.distribute import split_global_batch
 from gancore.training.two_player import TwoPlayerModel
 from gancore.training.weight_average import averaged_copy, update_average
 
@@ -28,13 +29,14 @@ class GAN(TwoPlayerModel):
     ``frozen_d_in_g_step`` (the book's combined model: D was frozen there, so in the generator
     update its batchnorm layers used their moving averages; by default D runs in training mode), and
     ``fresh_real_per_d_step`` (the WGAN papers' algorithm: each of the ``d_steps`` updates sees its own
-    real images; the dataset then yields ``d_steps`` x batch images per step, split in order, and the
-    generator's batch is ``g_batch_factor`` x one part), and ``latent`` (``"normal"``, ``"uniform"`` or
-    ``"spheric"``: the distribution of the generator's input, see :mod:`gancore.latent_priors`; each is a
-    fixed map of the same normal draw, and ``"normal"`` returns that draw unchanged), and ``ema_decay``
-    (when > 0, ``self.ema_generator`` is a frozen copy of the generator whose weights are an exponential
-    moving average of the generator's, updated after every generator step: see :mod:`gancore.training.weight_average`;
-    ``ema_warmup`` lowers the decay over the first steps, see :meth:`average_decay`).
+    real images; the dataset then yields ``d_steps`` x batch images per step, split in order (the global
+    batch's parts, also on several replicas), and the generator's batch is ``g_batch_factor`` x one part), and
+    ``latent`` (``"normal"``, ``"uniform"`` or ``"spheric"``: the distribution of the generator's input, see
+    :mod:`gancore.latent_priors`; each is a fixed map of the same normal draw, and ``"normal"`` returns that
+    draw unchanged), and ``ema_decay`` (when > 0, ``self.ema_generator`` is a frozen copy of the generator whose
+    weights are an exponential moving average of the generator's, updated after every generator step: see
+    :mod:`gancore.training.weight_average`; ``ema_warmup`` lowers the decay over the first steps, see
+    :meth:`average_decay`).
     """
 
     # Discriminator update i draws its noise, label-flip coins, penalty mixing weights and fake conditions from
@@ -126,8 +128,9 @@ class GAN(TwoPlayerModel):
         """The real images (and conditions) for each discriminator update."""
         if not self.fresh_real_per_d_step:
             return [real] * self.d_steps, [condition] * self.d_steps
-        parts = tf.split(real, self.d_steps)
-        return parts, (tf.split(condition, self.d_steps) if condition is not None else [None] * self.d_steps)
+        parts = split_global_batch(real, self.d_steps)  # part i of the global batch, also on several replicas
+        return parts, (split_global_batch(condition, self.d_steps) if condition is not None
+                       else [None] * self.d_steps)
 
     def train_step(self, data):
         all_real, all_real_condition = self.split_batch(data)

@@ -32,7 +32,7 @@ import numpy as np
 import tensorflow as tf
 
 from gancore import losses as gan_losses
-from gancore.training.distribute import with_loss_scaling
+from gancore.training.distribute import global_mean, several_replicas, with_loss_scaling
 from gancore.training.fitting import step_indexed_dataset
 from gancore.training.gan import GAN
 from gancore.training.two_player import apply_update
@@ -115,7 +115,8 @@ class SemiSupervisedGAN(GAN):
     has the size of the real (book) or unlabelled (semi-supervised) batch, the generator's batch is
     ``g_batch_factor`` times that. Options of :class:`GAN` that apply: ``mixed_batches`` (one discriminator
     batch for all images, so batchnorm sees them together: the book's way), ``frozen_d_in_g_step``,
-    ``g_batch_factor``, ``seed``. One discriminator update per step.
+    ``g_batch_factor``, ``seed``. One discriminator update per step. Feature matching compares the batch means of
+    the global batch, also under a ``tf.distribute`` strategy (the replicas all-reduce their means).
     """
 
     def __init__(self, generator, discriminator, latent_dim: int, num_classes: int = 10, mode: str = "book",
@@ -193,7 +194,10 @@ class SemiSupervisedGAN(GAN):
         n = tf.shape(real)[0]
         features = self._with_features(tf.concat([tf.cast(real, tf.float32), fake], 0), training=training)[0]
         features = tf.cast(features, tf.float32)
-        return gan_losses.feature_matching_loss(tf.stop_gradient(features[:n]), features[n:])
+        real_features, fake_features = tf.stop_gradient(features[:n]), features[n:]
+        if several_replicas():  # the loss compares batch means: those of the global batch, as on one device
+            real_features, fake_features = global_mean(real_features)[None], global_mean(fake_features)[None]
+        return gan_losses.feature_matching_loss(real_features, fake_features)
 
     def train_step(self, data):
         if self.mode == "book":

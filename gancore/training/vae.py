@@ -10,6 +10,7 @@ import tensorflow as tf
 from keras import ops
 
 from gancore.losses import bernoulli_elbo_loss, book_vae_loss
+from gancore.training.distribute import global_draw
 from gancore.training.two_player import apply_update
 
 LOSSES = {"book": book_vae_loss, "elbo": bernoulli_elbo_loss}
@@ -34,7 +35,9 @@ class VAE(keras.Model):
 
     def sample_latent(self, z_mean, z_log_var):
         """z = mean + exp(log_var / 2) * eps: the reparameterisation trick."""
-        eps = keras.random.normal(ops.shape(z_mean), dtype=z_mean.dtype, seed=self.seed_generator)
+        # one draw for the global batch, sliced per replica: otherwise every replica would draw the same eps
+        eps = global_draw(lambda shape: keras.random.normal(shape, dtype=z_mean.dtype, seed=self.seed_generator),
+                          ops.shape(z_mean))
         return z_mean + ops.exp(0.5 * z_log_var) * eps
 
     def call(self, images, training: bool = False):
