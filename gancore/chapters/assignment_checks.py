@@ -35,7 +35,7 @@ import tensorflow as tf
 from keras import ops
 
 from gancore import losses
-from gancore.chapters.exercises import NOT_WRITTEN, _expect, _fmt, _name, _passed
+from gancore.chapters.exercises import _expect, _fmt, _invoke, _name, _passed
 
 PARAMETERS = ("generator", "discriminator", "latent_generator", "real_examples", "batch_size", "disc_iter",
               "learning_rate")
@@ -121,19 +121,6 @@ SPECS = {
 
 
 # --- calling the learner's code ----------------------------------------------------------------------------------
-def _invoke(label: str, fn, *args, **kwargs):
-    """Call the learner's code; a stub or a crash becomes an AssertionError naming ``label``."""
-    try:
-        return fn(*args, **kwargs)
-    except NotImplementedError:
-        raise AssertionError(f"{label}: {NOT_WRITTEN}: replace `raise NotImplementedError()` in {label} with your "
-                             "code") from None
-    except AssertionError:
-        raise
-    except Exception as error:  # the chained traceback shows the learner's line
-        raise AssertionError(f"calling {label} raised {type(error).__name__}: {error}") from error
-
-
 def _value(value, label: str) -> np.ndarray:
     if value is None:
         raise AssertionError(f"{label} returned None: end it with `return <result>`")

@@ -36,18 +36,22 @@ def _name(fn) -> str:
     return getattr(fn, "__name__", "your function")
 
 
-def _call(fn, *args, **kwargs):
-    """Call the learner's function; a stub or a crash becomes an AssertionError that names the function."""
-    name = _name(fn)
+def _invoke(label: str, fn, *args, **kwargs):
+    """Call the learner's code; a stub or a crash becomes an AssertionError naming ``label``."""
     try:
         return fn(*args, **kwargs)
     except NotImplementedError:
-        raise AssertionError(f"{name}: {NOT_WRITTEN}: replace `raise NotImplementedError()` in {name} with your "
+        raise AssertionError(f"{label}: {NOT_WRITTEN}: replace `raise NotImplementedError()` in {label} with your "
                              "code") from None
     except AssertionError:
         raise
     except Exception as error:  # the chained traceback shows the learner's line
-        raise AssertionError(f"calling {name} raised {type(error).__name__}: {error}") from error
+        raise AssertionError(f"calling {label} raised {type(error).__name__}: {error}") from error
+
+
+def _call(fn, *args, **kwargs):
+    """Call the learner's function; a stub or a crash becomes an AssertionError that names the function."""
+    return _invoke(_name(fn), fn, *args, **kwargs)
 
 
 def _array(value, name: str) -> np.ndarray:
