@@ -4,6 +4,7 @@
 #   make test-fast     lint and the unit tests only (no notebook runs, no browser, no venv build), for development
 #   make test-install  only the fresh-venv pip install test (Colab / plain Jupyter path)
 #   make test-full     dry run of every chapter's full profile (2 steps each; writes full-estimates.md)
+#   make test-multiworker  gancore train on two loopback workers, with the killed-worker resume `make test` leaves out
 #   make lab      open the course in JupyterLab with the course kernel
 #   make exercises    regenerate the learner exercise notebooks (chapters/exercises/) from their sources
 SHELL := /bin/bash
@@ -13,7 +14,7 @@ PY := $(VENV)/bin/python
 PROFILE ?= quick
 STAMP := $(VENV)/.gancore-installed
 
-.PHONY: book test test-fast test-install test-full nbval lab setup data browser lint clean exercises
+.PHONY: book test test-fast test-install test-full test-multiworker nbval lab setup data browser lint clean exercises
 
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -35,12 +36,13 @@ book: data
 	$(PY) -m gancore run --profile $(PROFILE)
 
 # Tiers: lint, then the fast unit tests (a few minutes), then what executes notebooks, drives a browser or builds a venv.
-FAST_TESTS := not chapters and not browser and not install
+# Tests marked multiworker (more loopback training sessions) stay out of both: `make test-multiworker` runs them.
+FAST_TESTS := not chapters and not browser and not install and not multiworker
 
 test: data browser
 	$(PY) -m ruff check gancore tests data_scripts chapters
 	$(PY) -m pytest -ra -m "$(FAST_TESTS)"
-	$(PY) -m pytest -ra -m "not ($(FAST_TESTS))"
+	$(PY) -m pytest -ra -m "not ($(FAST_TESTS)) and not multiworker"
 
 test-fast: data
 	$(PY) -m ruff check gancore tests data_scripts chapters
@@ -48,6 +50,10 @@ test-fast: data
 
 test-full: data
 	$(PY) -m gancore run --profile full --dry-run --out _build/full-dry-run --outputs _build/full-dry-run/outputs --no-site
+
+# every test of gancore train under tf.distribute strategies: two logical CPUs, two loopback workers, a killed worker
+test-multiworker: data
+	$(PY) -m pytest -ra tests/test_multiworker.py
 
 test-install: $(STAMP)
 	$(PY) -m pytest -m install -ra

@@ -104,8 +104,9 @@ def gan():
 @case
 def wgan_gp():
     """Two critic updates per step, each on its own half of the global batch (``fresh_real_per_d_step``), with the
-    gradient penalty and a generator batch twice the size."""
-    g, d = _dense_gan_networks()
+    gradient penalty and a generator batch twice the size. The critic has layer normalisation (the WGAN-GP paper's
+    choice): it needs the static shape of the halves cut from the gathered global batch."""
+    g, d = _dense_gan_networks(norm=layers.LayerNormalization())
     model = GAN(g, d, latent_dim=4, loss="wasserstein", gradient_penalty_weight=10.0, d_steps=2,
                 fresh_real_per_d_step=True, g_batch_factor=2, seed=6)
     return _two_player(model, 1e-3), _batches(_images(2 * STEPS * BATCH, (6,)), batch=2 * BATCH)

@@ -29,6 +29,10 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--tensorboard", default=None, metavar="DIR",
                      help="also write TensorBoard logs (losses, metrics, sample grids) to DIR/<chapter id>; "
                      "view them with `tensorboard --logdir DIR`")
+    run.add_argument("--strategy", default=None, choices=["one", "mirrored"],
+                     help="mirrored: train each chapter on every GPU of this machine (tf.distribute; without GPUs "
+                     "the logical CPU devices of $GANCORE_CPU_DEVICES); the chapters' batch sizes are then global "
+                     "batches. Default: $GANCORE_STRATEGY, else one device")
     site = sub.add_parser("site", help="build the site from a run folder's report.json (e.g. after an interruption)")
     site.add_argument("--out", default="_build/quick", help="the run folder (holds report.json and the notebooks)")
     sub.add_parser("list", help="list the chapters of book.yml")
@@ -101,7 +105,8 @@ def run_command(args) -> int:
     from gancore.course import runner  # lazy: papermill and nbformat cost a second; `gancore --help` should not wait
 
     report = runner.run_course(args.profile, args.chapters, args.out, args.outputs, build_site=not args.no_site,
-                               jobs=args.jobs, dry=args.dry_run, tensorboard=args.tensorboard)
+                               jobs=args.jobs, dry=args.dry_run, tensorboard=args.tensorboard,
+                               strategy=args.strategy)
     return 0 if report.ok else 1
 
 
@@ -159,6 +164,16 @@ def add_train_parser(sub) -> None:
     train.add_argument("--tensorboard", action="store_true",
                        help="also log losses, learning rates and sample grids for TensorBoard in OUT/tensorboard "
                        "(view: tensorboard --logdir OUT/tensorboard)")
+    train.add_argument("--strategy", default="one", choices=["one", "mirrored", "multiworker"],
+                       help="one device (default); mirrored: every GPU of this machine (without GPUs: the logical "
+                       "CPU devices of $GANCORE_CPU_DEVICES); multiworker: the machines of $TF_CONFIG, one command "
+                       "per machine, the chief writing --out. --batch-size is the global batch, split over the "
+                       "replicas; learning rates are unchanged")
+    train.add_argument("--mixed-precision", action="store_true",
+                       help="compute in float16 with float32 weights and loss scaling (mixed_float16; for GPUs)")
+    train.add_argument("--xla", action="store_true",
+                       help="compile the training step with XLA (jit_compile=True; default: Keras decides, XLA "
+                       "only on a GPU with --strategy one)")
 
 
 PROGRESS = {"bar": 1, "epoch": 2, "none": 0}  # --progress -> Keras' fit(verbose=...)

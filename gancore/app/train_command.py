@@ -6,6 +6,9 @@ grids of fixed latent vectors and their GIF, the loss log and plot, generator we
 checkpoint (both networks, both optimizers, the step) every few epochs, the final generator and critic,
 and a backup from which an interrupted (or finished) run continues.
 
+``strategy`` runs it on one device, on every GPU of a machine or on several machines, ``--batch-size`` being the
+global batch (see :mod:`gancore.training.strategies`); ``mixed_precision`` and ``xla`` choose how each step computes.
+
 ``arch`` picks the networks: ``default`` (DCGAN-style, any size ``s * 2^k``, data in [-1, 1]) or the
 seed projects' own (``s1``: 48x48, ``s2`` and ``s3``: 64x64; see :mod:`gancore.models.wgan_projects`).
 """
@@ -15,6 +18,7 @@ from __future__ import annotations
 import json
 import shutil
 import sys
+import tempfile
 import time
 from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
@@ -27,6 +31,7 @@ from gancore.data.folders import _scaler, scan_folder, step_indexed_folder_datas
 from gancore.errors import UserError
 from gancore.models.image_gan import build_image_critic, build_image_generator, upsampling_plan
 from gancore.models.wgan_projects import ARCHITECTURES
+from gancore.training import strategies
 from gancore.training.callbacks import ResumableBackup, SampleGrid, tensorboard_callbacks
 from gancore.training.fitting import fit_steps
 from gancore.training.gan import GAN
@@ -98,6 +103,9 @@ class TrainConfig:
     frame_every: int = 0
     cache_mb: int = 512
     tensorboard: bool = False
+    strategy: str = "one"
+    mixed_precision: bool = False
+    xla: bool = False
 
     def resolved(self, key: str):
         value = getattr(self, key)
@@ -132,6 +140,12 @@ class TrainConfig:
     def check(self) -> None:
         if self.model not in MODELS:
             raise TrainError(f"Unknown model {self.model!r}; choose one of {', '.join(MODELS)}")
+        if self.strategy not in strategies.STRATEGIES:
+            raise TrainError(f"Unknown --strategy {self.strategy!r}; choose one of {', '.join(strategies.STRATEGIES)}")
+        if self.xla and self.strategy != "one":
+            raise TrainError(f"--xla works with --strategy one only: under --strategy {self.strategy} Keras compiles "
+                             "no step with XLA (it turns XLA off itself under a tf.distribute strategy, and forcing "
+                             "it fails on replicas' variables here); leave out --xla")
         if self.arch not in ARCHS:
             raise TrainError(f"Unknown --arch {self.arch!r}; choose one of {', '.join(ARCHS)}")
         if self.cache_mb < 0:
@@ -284,7 +298,9 @@ def build_networks(config: TrainConfig) -> tuple[keras.Model, keras.Model]:
 
 
 def build_gan(config: TrainConfig):
-    """The networks, the ``GAN`` model and its two optimizers (schedules counted per optimizer)."""
+    """The networks, the ``GAN`` model and its two optimizers (schedules counted per optimizer); under a
+    ``tf.distribute`` strategy call it inside ``strategy.scope()``. ``--xla`` compiles the step with XLA
+    (``jit_compile=True``); otherwise Keras decides (XLA on a GPU without a strategy, not on the CPU)."""
 
     settings = MODELS[config.model]
     keras.utils.set_random_seed(config.seed)
@@ -299,7 +315,8 @@ def build_gan(config: TrainConfig):
     g_rate = parse_schedule(config.g_schedule, config.g_lr or settings["learning_rate"], config.steps_per_epoch,
                             epochs)
     gan.compile(d_optimizer=make_optimizer(config, d_rate, "critic"),
-                g_optimizer=make_optimizer(config, g_rate, "generator"))
+                g_optimizer=make_optimizer(config, g_rate, "generator"),
+                **({"jit_compile": True} if config.xla else {}))
     return gan
 
 
@@ -366,40 +383,120 @@ class TrainResult:
 
 
 def train(config: TrainConfig, callbacks: list | None = None) -> TrainResult:
-    """Run (or continue) training as configured; see the module docstring for what is written."""
+    """Run (or continue) training as configured; see the module docstring for what is written.
+
+    With ``--strategy multiworker`` every worker runs this; only the chief writes to ``out``, the others write
+    the same files to a temporary folder (deleted at the end) and resume from the chief's backup.
+    """
+    config.check()
+    strategies.split_cpu()  # before any TensorFlow work, as is the strategy
+    strategy = strategies.make_strategy(config.strategy)
+    worker = strategies.worker_role(strategy)
+    check_replicas(config, strategy.num_replicas_in_sync)
+    policy = keras.mixed_precision.global_policy()
+    if config.mixed_precision:
+        keras.mixed_precision.set_global_policy("mixed_float16")
+    scratch = None if worker.chief else Path(tempfile.mkdtemp(prefix="gancore-worker-"))
+    try:
+        return _train(config, callbacks, strategy, worker, scratch)
+    finally:
+        keras.mixed_precision.set_global_policy(policy)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
+def check_replicas(config: TrainConfig, replicas: int) -> None:
+    """--batch-size is the global batch: it must split evenly over the replicas."""
+    if config.batch_size % replicas:
+        raise TrainError(f"--batch-size {config.batch_size} is the global batch, split over the {replicas} replicas "
+                         f"of --strategy {config.strategy}: use a multiple of {replicas} (e.g. "
+                         f"{replicas * max(1, round(config.batch_size / replicas))})")
+
+
+def _everyone(worker: strategies.Worker, strategy, check) -> None:
+    """Run ``check()`` (raising a ``TrainError``) on every worker; with several, fail on all when one fails."""
+    problem = None
+    try:
+        check()
+    except TrainError as error:
+        problem = error
+    if worker.workers > 1:
+        _, failed = strategies.agreed(strategy, int(problem is not None))
+        if failed and problem is None:
+            problem = TrainError("another worker stopped with an error (see its output)")
+    if problem is not None:
+        raise problem
+
+
+def _train(config: TrainConfig, callbacks, strategy, worker: strategies.Worker, scratch: Path | None) -> TrainResult:
     import tensorflow as tf
 
-
-    config.check()
     out = Path(config.out)
-    check_out_folder(config)
-    try:
-        report = scan_folder(config.data)
-    except FileNotFoundError as err:
-        raise TrainError(str(err)) from None
-    if report.usable == 0:
-        raise TrainError(f"No usable images in {config.data}: {report.summary()}. "
-                         "Point --data at a folder of .jpg/.png/.gif/.bmp files (subfolders are fine).")
-    print(report.summary())
+    files = out if worker.chief else scratch  # where this worker writes
+    report = None
+
+    def check_inputs():
+        nonlocal report
+        check_out_folder(config)
+        try:
+            report = scan_folder(config.data)
+        except FileNotFoundError as err:
+            raise TrainError(str(err)) from None
+        if report.usable == 0:
+            raise TrainError(f"No usable images in {config.data}: {report.summary()}. "
+                             "Point --data at a folder of .jpg/.png/.gif/.bmp files (subfolders are fine).")
+        print(report.summary())
+        if backup_files(out / "backup"):
+            check_resume_options(config, out)  # before config.json is rewritten
+
+    _everyone(worker, strategy, check_inputs)
+    if worker.workers > 1:
+        print(f"{worker.name} of {worker.workers} workers: " + (f"the chief, writing {out}" if worker.chief else
+              f"the chief writes {out}; this worker resumes from the chief's backup and writes its own copies to a "
+              f"temporary folder ({scratch}), deleted at the end"))
     backup = out / "backup"
-    if backup_files(backup):
-        check_resume_options(config, out)  # before config.json is rewritten
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as err:
-        raise TrainError(f"--out {out}: cannot create the folder ({err.strerror or err}); choose another "
-                         "--out") from None
-    (out / "config.json").write_text(json.dumps({k: str(v) if isinstance(v, Path) else v
-                                                 for k, v in asdict(config).items()}, indent=2))
-    gan = build_gan(config)
-    resume_epoch = restore_backup(gan, backup, config.steps_per_epoch)
+    if worker.chief:
+        try:
+            out.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            raise TrainError(f"--out {out}: cannot create the folder ({err.strerror or err}); choose another "
+                             "--out") from None
+        (out / "config.json").write_text(json.dumps({k: str(v) if isinstance(v, Path) else v
+                                                     for k, v in asdict(config).items()}, indent=2))
+    replicas = strategy.num_replicas_in_sync
+    if config.strategy == "mirrored" and replicas == 1:
+        print(f"--strategy mirrored found one device, so one replica (no GPU; {strategies.CPU_DEVICES_ENV}=2 in the "
+              "environment splits the CPU into two logical devices, to try it)")
+    with strategy.scope():
+        gan = build_gan(config)
+    if replicas > 1:
+        strategies.synchronize_batchnorm(gan.generator, gan.discriminator)
+    if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        strategies.multiworker_step(gan)
+    resume_epoch = 0
+
+    def restore():
+        nonlocal resume_epoch
+        resume_epoch = restore_backup(gan, backup, config.steps_per_epoch, repair=worker.chief)
+
+    _everyone(worker, strategy, restore)
+    if not worker.chief:  # this worker's own backup starts as the chief's state
+        backup = files / "backup"
+        save_backup(gan, backup, resume_epoch)
+    if worker.workers > 1:
+        low, high = strategies.agreed(strategy, resume_epoch)
+        if low != high:
+            raise TrainError(f"the workers found backups at different steps ({low * config.steps_per_epoch} to "
+                             f"{high * config.steps_per_epoch}) in {out / 'backup'}: --out must be one folder "
+                             "that every worker reads (a shared file system), the chief writing it")
     start_step = resume_epoch * config.steps_per_epoch
     if start_step > config.steps:
         raise TrainError(f"{out} holds a run already at step {start_step}, beyond --steps {config.steps}: "
                          "raise --steps to continue it, or choose another --out")
     if start_step:
-        print(f"Resuming from step {start_step} (backup in {backup})")
-        cut_losses(out / "losses.csv", resume_epoch)
+        print(f"Resuming from step {start_step} (backup in {out / 'backup'})")
+        if worker.chief:
+            cut_losses(out / "losses.csv", resume_epoch)
 
     # each step draws critic_steps batches when every critic update sees its own real images
     real_per_step = config.batch_size * (gan.d_steps if gan.fresh_real_per_d_step else 1)
@@ -412,27 +509,32 @@ def train(config: TrainConfig, callbacks: list | None = None) -> TrainResult:
 
     def make_dataset(start, n):
         if table is not None:
-            return step_indexed_cached_dataset(table, real_per_step, config.seed, start, n)
-        return step_indexed_folder_dataset(report.files, (config.size, config.size), real_per_step,
-                                           config.seed, start, n, value_range=config.value_range,
-                                           channels=config.channels)
+            dataset = step_indexed_cached_dataset(table, real_per_step, config.seed, start, n)
+        else:
+            dataset = step_indexed_folder_dataset(report.files, (config.size, config.size), real_per_step,
+                                                  config.seed, start, n, value_range=config.value_range,
+                                                  channels=config.channels)
+        return dataset if replicas == 1 else strategies.distribute_options(dataset)
 
     fixed_z = tf.constant(np.random.default_rng(config.seed).normal(size=(config.samples, config.latent)),
                           tf.float32)
     low, high = config.value_range
 
     def render(z=fixed_z):
-        return (gan.generator(z, training=False).numpy() - low) / (high - low)
+        images = np.asarray(gan.generator(z, training=False).numpy(), np.float32)  # float16 under mixed precision
+        return (images - low) / (high - low)
 
-    samples = out / "samples"
+    samples = files / "samples"
     grid = SampleGrid(render, every=config.save_every, folder=samples, gif_name=None,
                       at_start=not start_step)  # the GIF covers all sessions
-    csv = keras.callbacks.CSVLogger(str(out / "losses.csv"), append=bool(start_step))
-    extra = [StepFrames(lambda: render(fixed_z[:1]), out / "frames", config.frame_every)] if config.frame_every else []
+    csv = keras.callbacks.CSVLogger(str(files / "losses.csv"), append=bool(start_step) and worker.chief)
+    extra = [StepFrames(lambda: render(fixed_z[:1]), files / "frames", config.frame_every)] if config.frame_every \
+        else []
     if config.tensorboard:  # a subfolder per session (from-step-N); the curves continue where the last one stopped
-        extra += tensorboard_callbacks(out / "tensorboard" / f"from-step-{start_step}", render, every=config.save_every)
-    snapshots = GeneratorSnapshots(out / "weights", config.save_every, config.steps_per_epoch, out / "checkpoints")
-    print(cost_summary(config, gan, start_step), flush=True)
+        extra += tensorboard_callbacks(files / "tensorboard" / f"from-step-{start_step}", render,
+                                       every=config.save_every)
+    snapshots = GeneratorSnapshots(files / "weights", config.save_every, config.steps_per_epoch, files / "checkpoints")
+    print(cost_summary(config, gan, start_step, replicas), flush=True)
     timer = StepTimer(config.steps - start_step, newline=config.verbose not in (0, 2))
     try:
         history = fit_steps(gan, make_dataset, config.steps, config.steps_per_epoch,
@@ -442,9 +544,17 @@ def train(config: TrainConfig, callbacks: list | None = None) -> TrainResult:
 
         resume_step = ResumableBackup(backup).resume_epoch() * config.steps_per_epoch
         raise TrainingInterrupted(int(gan.g_optimizer.iterations.numpy()), resume_step, out) from stop
-    gan.generator.save(out / "generator.keras")
-    gan.discriminator.save(out / "critic.keras")
-    write_run_figures(out, config.steps_per_epoch, plots)
+    except (tf.errors.UnavailableError, tf.errors.AbortedError, tf.errors.DeadlineExceededError) as lost:
+        if worker.workers == 1:
+            raise
+        resume_step = ResumableBackup(backup).resume_epoch() * config.steps_per_epoch
+        reason = " ".join(str(lost.message).split())[:300]
+        raise TrainError(f"{worker.name} lost contact with another worker ({type(lost).__name__}: {reason}). Run "
+                         f"the same command on every worker again: training resumes from the last backup, step "
+                         f"{resume_step}") from None
+    gan.generator.save(files / "generator.keras")
+    gan.discriminator.save(files / "critic.keras")
+    write_run_figures(files, config.steps_per_epoch, plots)
     return TrainResult(out, start_step, int(gan.g_optimizer.iterations.numpy()), report.usable, len(report.skipped),
                        history.history, gan)
 
@@ -461,8 +571,10 @@ def check_out_folder(config: TrainConfig) -> None:
 
 
 # options that may differ when a run resumes: more --steps, and what only changes how it is read or shown
+# and where it runs: --strategy and --xla compute the same steps on the same global batches (equal to float
+# rounding), while --mixed-precision changes the arithmetic and the optimizers' saved state (their loss scale)
 RESUMABLE_OPTIONS = {"out", "steps", "verbose", "cache_mb", "save_every", "frame_every", "extra", "tensorboard",
-                     "allow_batchnorm_critic"}
+                     "allow_batchnorm_critic", "strategy", "xla"}
 
 
 def backup_files(backup: Path) -> list[Path]:
@@ -546,14 +658,15 @@ def _read_epoch(meta: Path) -> int:
     return epoch
 
 
-def restore_backup(gan, backup: Path, steps_per_epoch: int) -> int:
+def restore_backup(gan, backup: Path, steps_per_epoch: int, repair: bool = True) -> int:
     """The epoch to resume from, with ``gan`` holding the backup's state; 0 when there is no backup.
 
     The backup is the latest state (``latest.weights.h5`` and ``training_metadata.json``) and its copy from
     the epoch before (``.bkp``). A state is used only when its metadata reads and its weights load at the
     step the metadata says. When the latest state is damaged its previous copy replaces it (so that Keras'
     ``BackupAndRestore`` resumes from the same step as the data and the logs); when both are damaged
-    nothing is resumed and the error says what to do.
+    nothing is resumed and the error says what to do. ``repair=False`` only reads (the workers other than the
+    chief of a multi-worker run, which must not write to the chief's folder).
     """
     if not backup_files(backup):
         return 0
@@ -578,9 +691,10 @@ def restore_backup(gan, backup: Path, steps_per_epoch: int) -> int:
         except ValueError as problem:
             problems.append(str(problem))
             continue
-        if index:
+        if index and repair:
             shutil.copyfile(weights, pairs[0][0])
             shutil.copyfile(meta, pairs[0][1])
+        if index:
             print(f"warning: {'; '.join(problems)} (in {backup}); resuming from the previous copy at step "
                   f"{epoch * steps_per_epoch}, the epoch before, with losses.csv cut back to it", file=sys.stderr)
         return epoch
@@ -589,6 +703,13 @@ def restore_backup(gan, backup: Path, steps_per_epoch: int) -> int:
                      f"to train from step 0 again, or choose another --out; what the run saved so far stays: "
                      f"generator weights in {out / 'weights'}, full checkpoints in {out / 'checkpoints'} (load one "
                      "with gancore.app.train_command.load_checkpoint)")
+
+
+def save_backup(gan, backup: Path, epoch: int) -> None:
+    """Write ``gan``'s state as a ``BackupAndRestore`` backup at ``epoch`` (what Keras' callback writes)."""
+    backup.mkdir(parents=True, exist_ok=True)
+    gan.save_weights(backup / "latest.weights.h5")
+    (backup / "training_metadata.json").write_text(json.dumps({"epoch": epoch, "batch": 0}))
 
 
 def load_weights_file(model, path: Path) -> None:
@@ -622,15 +743,17 @@ def cut_losses(path: Path, epochs: int) -> None:
             csv.writer(handle).writerows(kept)
 
 
-def cost_summary(config: TrainConfig, gan, start_step: int) -> str:
+def cost_summary(config: TrainConfig, gan, start_step: int, replicas: int = 1) -> str:
     """One line, printed before training: the networks' size and how many steps of what are ahead."""
     g, d = gan.generator.count_params(), gan.discriminator.count_params()
     remaining = config.steps - start_step
     size = config.size
+    split = f" (global batch: {config.batch_size // replicas} per replica on {replicas} replicas)" if replicas > 1 \
+        else ""
     return (f"Cost: {g + d:,} parameters (generator {g:,}, critic {d:,}); {remaining} steps to train "
             f"(steps {start_step}-{config.steps}), each {gan.d_steps} critic update(s) and 1 generator update "
-            f"on batches of {config.batch_size} {size}x{size} images. The time per step is measured on the first "
-            "steps and printed next; it grows with --batch-size, --image-size squared and --width squared, so "
+            f"on batches of {config.batch_size} {size}x{size} images{split}. The time per step is measured on the "
+            "first steps and printed next; it grows with --batch-size, --image-size squared and --width squared, so "
             "for a quick try use e.g. --image-size 32 --width 16 (or fewer --steps).")
 
 

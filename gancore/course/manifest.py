@@ -174,6 +174,7 @@ class ChapterRun:
     profile: str
     settings: Settings
     outputs: Path
+    strategy: str = "one device"  # where it trains: gancore.training.strategies.describe
     started: float = field(default_factory=time.time)
     record: dict[str, Any] | None = None  # the last metrics.json written by save_metrics
 
@@ -190,6 +191,7 @@ class ChapterRun:
             "title": self.chapter.title,
             "profile": self.profile,
             "settings": dict(self.settings),
+            "strategy": self.strategy,
             "metrics": _plain(metrics),
             "book": _plain(self.chapter.book),
             "headline": list(self.chapter.headline),
@@ -260,13 +262,20 @@ def setup_chapter(chapter_id: str, profile: str | None = None, seed: int | None 
     if dry_run.active() and resolved == "full":
         cut_values, cut = dry_run.cut_settings(settings)
         settings = Settings(cut_values)
+    from gancore.training import strategies  # lazy: imports TensorFlow, which the runner's own process never needs
+
+    strategy = strategies.activate()  # before any TensorFlow work: it may split the CPU into logical devices
     seed = settings.get("seed", 0) if seed is None else seed
     repro.seed_everything(seed)
-    run = ChapterRun(chapter=chapter, profile=resolved, settings=settings, outputs=paths.outputs_dir(chapter_id))
+    run = ChapterRun(chapter=chapter, profile=resolved, settings=settings, outputs=paths.outputs_dir(chapter_id),
+                     strategy=strategies.describe(strategy))
     print(f"Chapter: {chapter.title} ({chapter.id}), skill {chapter.skill}")
     print(f"Profile: {resolved}   (papermill PROFILE parameter > ${PROFILE_ENV} > {DEFAULT_PROFILE})")
     print("Settings: " + ", ".join(f"{k}={v}" for k, v in settings.items()))
     print(f"Outputs: {run.outputs}")
+    if strategy.num_replicas_in_sync > 1 or os.environ.get(strategies.STRATEGY_ENV):
+        print(f"Strategy: {run.strategy} (${strategies.STRATEGY_ENV}); batch sizes are global batches, split over "
+              "the replicas")
     if cut:
         print("DRY RUN of the full profile (networks, resolutions and data layouts as in full; run length cut): "
               + ", ".join(f"{k} {a} -> {b}" for k, (a, b) in cut.items()))

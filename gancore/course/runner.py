@@ -17,6 +17,7 @@ import nbformat
 from gancore import course, paths
 from gancore.course import dry_run, notebooks, results, site
 from gancore.training.callbacks import STEP_LOG_ENV, TENSORBOARD_ENV
+from gancore.training.strategies import CHAPTER_STRATEGIES, STRATEGY_ENV
 
 
 @dataclass
@@ -231,16 +232,20 @@ def progress_line(done: int, total: int, result: ChapterResult, elapsed: float, 
 
 def run_course(profile: str | None = None, chapter_ids: list[str] | None = None, out_dir: str | Path | None = None,
                outputs_dir: str | Path | None = None, build_site: bool = True, jobs: int = 1,
-               dry: bool = False, tensorboard: str | Path | None = None) -> RunReport:
+               dry: bool = False, tensorboard: str | Path | None = None, strategy: str | None = None) -> RunReport:
     """Execute chapters (dependencies first; ``jobs`` at a time in worker processes), write report.json/report.md
     after each, and build the site. ``dry``: the dry run of the ``full`` profile (:mod:`gancore.course.dry_run`) on mini
     data sets in the book's layouts, with step timings and ``full-estimates.md``. ``tensorboard``: a folder for
-    TensorBoard logs, one subfolder per chapter."""
+    TensorBoard logs, one subfolder per chapter. ``strategy``: ``mirrored`` trains every chapter on all the GPUs
+    of this machine (:func:`gancore.training.strategies.activate`); default ``$GANCORE_STRATEGY``, else one device."""
     profile = course.resolve_profile(profile)
     if dry and profile != "full":
         raise course.CourseError(f"--dry-run is a dry run of the full profile; got --profile {profile}")
     if jobs < 1:
         raise course.CourseError(f"--jobs must be at least 1, got {jobs}")
+    if strategy and strategy not in CHAPTER_STRATEGIES:
+        raise course.CourseError(f"--strategy {strategy!r}: chapters train under one of "
+                                 f"{', '.join(CHAPTER_STRATEGIES)} (several machines: `gancore train`)")
     manifest = course.load_manifest()
     root = paths.repo_root()
     chapters = manifest.ordered(chapter_ids)  # an unknown chapter id stops the run before anything ran
@@ -250,10 +255,10 @@ def run_course(profile: str | None = None, chapter_ids: list[str] | None = None,
         os.environ["GANCORE_OUTPUTS"] = str(make_folder(Path(outputs_dir), "--outputs").resolve())
     os.environ["GANCORE_ROOT"] = str(root)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # kernels inherit it: no C++ start-up chatter in notebooks
-    common: dict[str, str] = {}
+    common: dict[str, str] = {STRATEGY_ENV: strategy} if strategy else {}
     if dry:
         mini = dry_run.build_mini_data(out / "mini-data", paths.data_dir())
-        common = {dry_run.DRY_RUN_ENV: "1", "GANCORE_DATA": str(mini.resolve())}
+        common |= {dry_run.DRY_RUN_ENV: "1", "GANCORE_DATA": str(mini.resolve())}
         print(f"[full dry run] mini data sets in the book's layouts: {mini}", flush=True)
 
     def env_for(chapter: course.Chapter) -> dict[str, str]:

@@ -29,7 +29,11 @@ def gather_replicas(x: tf.Tensor) -> tf.Tensor:
     ``fit`` distributes), the same on every replica; ``x`` itself on one device."""
     if not several_replicas():
         return x
-    return tf.distribute.get_replica_context().all_gather(x, axis=0)
+    # all_gather drops the static shape (so the global batch gets it back); the identity gives a batch straight
+    # from a multi-worker input pipeline a device, without which all_gather fails ("destinations can not be empty")
+    gathered = tf.distribute.get_replica_context().all_gather(tf.identity(x), axis=0)
+    rows = None if x.shape[0] is None else x.shape[0] * replica_count()
+    return tf.ensure_shape(gathered, [rows, *x.shape[1:]])
 
 
 def split_global_batch(x: tf.Tensor, parts: int) -> list[tf.Tensor]:

@@ -16,6 +16,9 @@ from dataclasses import dataclass
 import keras
 import numpy as np
 
+from gancore.training.distribute import replica_count
+from gancore.training.strategies import one_device
+
 Trainer = keras.Model
 
 
@@ -48,6 +51,15 @@ def python_random_kept() -> Iterator[None]:
         random.setstate(state)
 
 
+@contextmanager
+def side_check() -> Iterator[None]:
+    """A check beside a chapter, such as :func:`assert_same_training` on fresh networks: it runs on one device
+    (:func:`~gancore.training.strategies.one_device`; the shown steps are written for one) and leaves the chapter's
+    randomness as it was (:func:`python_random_kept`)."""
+    with python_random_kept(), one_device():
+        yield
+
+
 def clone_network(network: keras.Model) -> keras.Model:
     """A copy of ``network`` with the same architecture, the same current weights and the same random state.
 
@@ -77,8 +89,12 @@ def compare_training(shown: Trainer, reference: Trainer, batches: Iterable, netw
 
     ``networks(model)`` lists the networks whose weights must agree, in the same order for both models (for a
     GAN: ``lambda m: (m.generator, m.discriminator)``). The two models must start from equal weights (build the
-    shown one from :func:`clone_network` copies) and equal optimizer settings; this is checked first.
+    shown one from :func:`clone_network` copies) and equal optimizer settings; this is checked first. Under a
+    strategy with several replicas it refuses: run it inside :func:`side_check`.
     """
+    if replica_count() > 1:
+        raise ValueError(f"the current strategy has {replica_count()} replicas, and the shown steps are written for "
+                         "one device: build and compare the models inside `with side_check():`")
     before = [(x, y) for (_, x), (_, y) in zip(_weights(networks(shown)), _weights(networks(reference)))]
     start_gap = max((float(np.max(np.abs(np.asarray(x, float) - np.asarray(y, float)))) for x, y in before
                      if np.size(x)), default=0.0)

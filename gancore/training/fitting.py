@@ -24,6 +24,8 @@ from gancore.training.callbacks import (
     run_log_dir,
     tensorboard_callbacks,
 )
+from gancore.training.distribute import replica_count
+from gancore.training.strategies import one_device, prepare_for_replicas
 
 
 def step_indexed_dataset(images: np.ndarray, batch_size: int, seed: int, start_step: int, num_steps: int,
@@ -61,7 +63,8 @@ def fit_steps(model: keras.Model, make_dataset: Callable[[int, int], tf.data.Dat
     the same folder resumes where the last one stopped; ``keep_backup`` keeps it after a completed
     run, so a later call with more ``total_steps`` continues training. A :class:`NaNGuard` is always
     attached. When ``$GANCORE_TENSORBOARD`` names a folder, the run also writes TensorBoard logs there (losses and
-    metrics per epoch, and ``tensorboard_samples()``'s images in [0, 1] if given).
+    metrics per epoch, and ``tensorboard_samples()``'s images in [0, 1] if given). Under a strategy with several
+    replicas the model is made ready first (:func:`~gancore.training.strategies.prepare_for_replicas`).
     """
     if total_steps % steps_per_epoch:
         raise ValueError(f"total_steps={total_steps} must be a multiple of steps_per_epoch={steps_per_epoch}")
@@ -78,6 +81,8 @@ def fit_steps(model: keras.Model, make_dataset: Callable[[int, int], tf.data.Dat
         callbacks.append(StepTimeLog(os.environ[STEP_LOG_ENV]))
     if os.environ.get(TENSORBOARD_ENV):
         callbacks += tensorboard_callbacks(run_log_dir(os.environ[TENSORBOARD_ENV], model.name), tensorboard_samples)
+    if replica_count() > 1:
+        prepare_for_replicas(model)
     start_step = start_epoch * steps_per_epoch
     dataset = make_dataset(start_step, total_steps - start_step)
     return model.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose,
@@ -132,15 +137,21 @@ def adam_pair(learning_rate, g_learning_rate=None, **options) -> dict[str, keras
 
 def try_shared_optimizer(optimizer: keras.optimizers.Optimizer) -> list[str]:
     """Apply one optimizer to two small models in turn, as the book did with one Adam for D and G, and report each
-    attempt: the first builds the optimizer for its variables, Keras 3 refuses the second with a ``ValueError``."""
+    attempt: the first builds the optimizer for its variables, Keras 3 refuses the second with a ``ValueError``.
+    Runs on one device; under a chapter's strategy on a copy of ``optimizer`` made there."""
     lines = []
-    for model in (keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)], name="d_like"),
-                  keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)], name="g_like")):
-        with tf.GradientTape() as tape:
-            loss = tf.reduce_sum(model(tf.ones((2, 3))))
-        try:
-            optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables), model.trainable_variables))
-            lines.append(f"{model.name}: updated")
-        except ValueError as err:
-            lines.append(f"{model.name}: ValueError: {str(err).split(':')[0]}")
+    copy = tf.distribute.has_strategy()  # a chapter on several replicas: a one-device copy with the same settings
+    with one_device():  # an eager demonstration: plain variables, also when the chapter trains on several replicas
+        if copy:
+            optimizer = type(optimizer).from_config(optimizer.get_config())
+        for model in (keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)], name="d_like"),
+                      keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)], name="g_like")):
+            with tf.GradientTape() as tape:
+                loss = tf.reduce_sum(model(tf.ones((2, 3))))
+            try:
+                optimizer.apply_gradients(zip(tape.gradient(loss, model.trainable_variables),
+                                              model.trainable_variables))
+                lines.append(f"{model.name}: updated")
+            except ValueError as err:
+                lines.append(f"{model.name}: ValueError: {str(err).split(':')[0]}")
     return lines
