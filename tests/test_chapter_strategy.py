@@ -112,6 +112,14 @@ def test_without_a_strategy_a_chapter_trains_on_one_device_as_before():
     assert found["steps"] == 4 and found["steps_per_execution"] == 2 and found["synchronized"] == [False]
 
 
+def test_mirrored_on_one_device_says_how_to_try_two():
+    found = probe("mirrored", devices="")
+    assert found["replicas"] == 1 and found["variable"] == "MirroredVariable"
+    assert found["describe"].startswith("mirrored, 1 replica (")
+    assert "GANCORE_CPU_DEVICES=2 splits the CPU into two logical devices" in found["describe"]
+    assert found["steps"] == 4 and "compare_refused" not in found
+
+
 def test_chapters_refuse_multiworker_and_unknown_strategies_with_what_to_do(monkeypatch):
     from gancore.training import strategies
 

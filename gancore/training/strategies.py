@@ -141,12 +141,16 @@ def one_device() -> Iterator[None]:
 
 
 def describe(strategy: tf.distribute.Strategy) -> str:
-    """``one device`` or e.g. ``mirrored, 2 replicas (/cpu:0, /cpu:1)``."""
+    """``one device`` or e.g. ``mirrored, 2 replicas (/cpu:0, /cpu:1)``; one replica says how to try two."""
     if strategy.num_replicas_in_sync == 1 and not isinstance(strategy, tf.distribute.MirroredStrategy):
         return "one device"
     devices = ", ".join(getattr(strategy.extended, "worker_devices", ()))
     kind = "multiworker" if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy) else "mirrored"
-    return f"{kind}, {strategy.num_replicas_in_sync} replicas ({devices})"
+    replicas = strategy.num_replicas_in_sync
+    if replicas == 1:  # mirrored on a machine with one device
+        return (f"{kind}, 1 replica ({devices}: no GPU here; {CPU_DEVICES_ENV}=2 splits the CPU into two logical "
+                "devices, to try it)")
+    return f"{kind}, {replicas} replicas ({devices})"
 
 
 @dataclass(frozen=True)
