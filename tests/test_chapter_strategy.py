@@ -64,6 +64,11 @@ PROBE = textwrap.dedent("""
     found["steps_per_execution"] = int(gan.steps_per_execution)
     norms = [layer for layer in d.layers if isinstance(layer, keras.layers.BatchNormalization)]
     found["synchronized"] = [layer.synchronized for layer in norms]
+    try:  # a global batch of 3 cannot be split over 2 replicas
+        fit_steps(gan, lambda start, n: tf.data.Dataset.from_tensor_slices(images).batch(3, drop_remainder=True),
+                  1, 1, verbose=0)
+    except strategies.StrategyError as error:
+        found["odd_batch_refused"] = str(error)
     from gancore.training.distribute import gather_replicas
 
     shapes = []
@@ -102,6 +107,7 @@ def test_mirrored_chapter_strategy_spans_the_logical_devices_and_checks_run_on_o
     assert found["after_replicas"] == 2  # restored after the check
     assert found["steps"] == 4  # 2 epochs of 2 steps, one step per execution (Keras' loop fails otherwise)
     assert found["steps_per_execution"] == 1 and found["synchronized"] == [True]
+    assert found["odd_batch_refused"].startswith("a batch of 3 cannot be split evenly over 2 replicas")
     assert found["gathered_shape"][1:] == [6]  # the global batch keeps its static shape (layers build on it)
 
 
@@ -110,6 +116,7 @@ def test_without_a_strategy_a_chapter_trains_on_one_device_as_before():
     assert (found["replicas"], found["describe"], found["variable"]) == (1, "one device", "ResourceVariable")
     assert "compare_refused" not in found and found["inside_replicas"] == 1
     assert found["steps"] == 4 and found["steps_per_execution"] == 2 and found["synchronized"] == [False]
+    assert "odd_batch_refused" not in found  # one device takes any batch
 
 
 def test_mirrored_on_one_device_says_how_to_try_two():

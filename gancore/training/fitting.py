@@ -25,7 +25,7 @@ from gancore.training.callbacks import (
     tensorboard_callbacks,
 )
 from gancore.training.distribute import replica_count
-from gancore.training.strategies import one_device, prepare_for_replicas
+from gancore.training.strategies import check_global_batch, one_device, prepare_for_replicas
 
 
 def step_indexed_dataset(images: np.ndarray, batch_size: int, seed: int, start_step: int, num_steps: int,
@@ -85,6 +85,8 @@ def fit_steps(model: keras.Model, make_dataset: Callable[[int, int], tf.data.Dat
         prepare_for_replicas(model)
     start_step = start_epoch * steps_per_epoch
     dataset = make_dataset(start_step, total_steps - start_step)
+    if replica_count() > 1:
+        check_global_batch(dataset, replica_count())
     return model.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose,
                      shuffle=False)
 

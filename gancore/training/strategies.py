@@ -200,6 +200,18 @@ def prepare_for_replicas(model: keras.Model) -> None:
         model.train_function = None  # rebuilt by the next fit with one step per call
 
 
+def check_global_batch(dataset: tf.data.Dataset, replicas: int) -> None:
+    """Refuse a dataset whose (static) batch size does not split evenly over ``replicas``: Keras would hand the
+    replicas unequal shares (a batch of 1 on 2 replicas: 1 and 0 examples) and fail deep inside the step."""
+    specs = [spec for spec in tf.nest.flatten(dataset.element_spec) if isinstance(spec, tf.TensorSpec)]
+    sizes = {spec.shape[0] for spec in specs if spec.shape.rank and spec.shape[0] is not None}
+    for size in sorted(sizes):
+        if size % replicas:
+            raise StrategyError(f"a batch of {size} cannot be split evenly over {replicas} replicas (each needs an "
+                                f"equal share of the global batch): use a batch size that is a multiple of "
+                                f"{replicas}, or train on one device (without --strategy / ${STRATEGY_ENV})")
+
+
 def _sublayers(model):
     for layer in getattr(model, "layers", ()):
         yield layer
