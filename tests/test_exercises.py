@@ -527,7 +527,43 @@ def test_every_named_step_mistake_shows_in_the_weights_or_the_reported_loss(kind
             by_loss = variant.why in reported and abs(reported[variant.why] - right[key]) > 5e-4 * abs(right[key])
             assert by_weights or by_loss, variant.why
 
+FUNCTION_CHECKS = [(c, n) for _, c, n in EXERCISES if c not in MODEL_OF]
+
+
+@pytest.mark.parametrize("seed", [1, 7])
+def test_reference_solutions_pass_for_other_seeds_of_the_random_inputs(solutions, seed):
+    """The notebooks' SEED parameter: a correct answer passes whatever the checks' random inputs (the S4 class
+    checks, which train, are left out: only their penalty check draws from the seed)."""
+    first = checks.random_inputs(0).normal(size=4)
+    checks.use_seed(seed)
+    try:
+        assert not np.array_equal(checks.random_inputs(0).normal(size=4), first)  # other inputs indeed
+        for check, name in FUNCTION_CHECKS:
+            assert run_check(check, solutions[name]).startswith(f"passed: {name}"), check
+    finally:
+        checks.use_seed(0)
+
+
 # --- the notebooks ------------------------------------------------------------------------------------------------
+def test_book_yml_lists_every_exercise_notebook_and_its_source():
+    from gancore.course import manifest
+
+    listed = manifest.load_manifest(ROOT / "book.yml").exercises
+    assert sorted(e.source for e in listed) == [p.relative_to(ROOT).as_posix() for p in SOURCES]
+    assert sorted(e.notebook for e in listed) == [release.release_path(p).relative_to(ROOT).as_posix()
+                                                  for p in SOURCES]
+    assert {e.skill for e in listed} == {"S4", *(str(n) for n in range(1, 12))}
+
+
+def test_exercise_notebooks_have_one_seed_parameters_cell():
+    for source in SOURCES:
+        for path in (source, release.release_path(source)):
+            cells = nbformat.read(path, as_version=4).cells
+            tagged = [c for c in cells if "parameters" in c.metadata.get("tags", [])]
+            assert [c.source.split()[:3] for c in tagged] == [["SEED", "=", "0"]], path.name
+            assert sum("exercises.use_seed(SEED)" in c.source for c in cells) == 1, path.name
+
+
 def test_learner_notebooks_are_a_fresh_release_of_the_sources():
     assert release.release(ROOT, check=True) == [], "stale learner notebooks: run `make exercises`"
     learners = sorted(p.name for p in (ROOT / release.RELEASE_DIR).glob("*.ipynb"))

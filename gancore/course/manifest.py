@@ -51,6 +51,15 @@ class Chapter:
 
 
 @dataclass(frozen=True)
+class Exercise:
+    """An exercise notebook: the learner version and the reference solution it is generated from."""
+
+    skill: str
+    notebook: str
+    source: str
+
+
+@dataclass(frozen=True)
 class Manifest:
     """Every chapter of the course, in book order."""
 
@@ -58,6 +67,7 @@ class Manifest:
     chapters: tuple[Chapter, ...]
     path: Path
     skills: tuple[tuple[str, str], ...] = ()  # (skill id, title) in the book's order
+    exercises: tuple[Exercise, ...] = ()
 
     def by_skill(self) -> list[tuple[str, list[Chapter]]]:
         """The chapters grouped under headings in the book's order ("Skill 4: Deep convolutional GANs"); skills
@@ -149,7 +159,12 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
         unknown_skills = sorted({c.skill for c in chapters} - {skill for skill, _ in skills})
         if unknown_skills:
             raise CourseError(f"{path.name}: chapters of skills {unknown_skills} missing from the skills list")
-    manifest = Manifest(title=raw.get("title", "GAN course"), chapters=tuple(chapters), path=path, skills=skills)
+    exercises = tuple(Exercise(str(e["skill"]), str(e["notebook"]), str(e["source"])) for e in raw.get("exercises", []))
+    if skills and {e.skill for e in exercises} - {skill for skill, _ in skills}:
+        raise CourseError(f"{path.name}: exercises of skills missing from the skills list: "
+                          f"{sorted({e.skill for e in exercises} - {skill for skill, _ in skills})}")
+    manifest = Manifest(title=raw.get("title", "GAN course"), chapters=tuple(chapters), path=path, skills=skills,
+                        exercises=exercises)
     for chapter in chapters:
         for dep in chapter.depends_on:
             manifest.chapter(dep)
