@@ -469,8 +469,6 @@ def _train(config: TrainConfig, callbacks, strategy, worker: strategies.Worker, 
               "environment splits the CPU into two logical devices, to try it)")
     with strategy.scope():
         gan = build_gan(config)
-    if replicas > 1:
-        strategies.synchronize_batchnorm(gan.generator, gan.discriminator)
     if isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
         strategies.multiworker_step(gan)
     resume_epoch = 0

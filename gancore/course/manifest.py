@@ -155,14 +155,12 @@ def load_manifest(path: str | Path | None = None) -> Manifest:
     if len(ids) != len(set(ids)):
         raise CourseError(f"{path.name}: duplicate chapter ids")
     skills = tuple((str(s["id"]), str(s["title"])) for s in raw.get("skills", []))
-    if skills:
-        unknown_skills = sorted({c.skill for c in chapters} - {skill for skill, _ in skills})
-        if unknown_skills:
-            raise CourseError(f"{path.name}: chapters of skills {unknown_skills} missing from the skills list")
     exercises = tuple(Exercise(str(e["skill"]), str(e["notebook"]), str(e["source"])) for e in raw.get("exercises", []))
-    if skills and {e.skill for e in exercises} - {skill for skill, _ in skills}:
-        raise CourseError(f"{path.name}: exercises of skills missing from the skills list: "
-                          f"{sorted({e.skill for e in exercises} - {skill for skill, _ in skills})}")
+    if skills:
+        unknown_skills = sorted({item.skill for item in (*chapters, *exercises)} - {skill for skill, _ in skills})
+        if unknown_skills:
+            raise CourseError(f"{path.name}: chapters or exercises of skills {unknown_skills} missing from the "
+                              "skills list")
     manifest = Manifest(title=raw.get("title", "GAN course"), chapters=tuple(chapters), path=path, skills=skills,
                         exercises=exercises)
     for chapter in chapters:

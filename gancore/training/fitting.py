@@ -24,7 +24,6 @@ from gancore.training.callbacks import (
     run_log_dir,
     tensorboard_callbacks,
 )
-from gancore.training.distribute import replica_count
 from gancore.training.strategies import check_global_batch, one_device, prepare_for_replicas
 
 
@@ -63,8 +62,8 @@ def fit_steps(model: keras.Model, make_dataset: Callable[[int, int], tf.data.Dat
     the same folder resumes where the last one stopped; ``keep_backup`` keeps it after a completed
     run, so a later call with more ``total_steps`` continues training. A :class:`NaNGuard` is always
     attached. When ``$GANCORE_TENSORBOARD`` names a folder, the run also writes TensorBoard logs there (losses and
-    metrics per epoch, and ``tensorboard_samples()``'s images in [0, 1] if given). Under a strategy with several
-    replicas the model is made ready first (:func:`~gancore.training.strategies.prepare_for_replicas`).
+    metrics per epoch, and ``tensorboard_samples()``'s images in [0, 1] if given). When the model was built under a
+    strategy with several replicas it is made ready first (:func:`~gancore.training.strategies.prepare_for_replicas`).
     """
     if total_steps % steps_per_epoch:
         raise ValueError(f"total_steps={total_steps} must be a multiple of steps_per_epoch={steps_per_epoch}")
@@ -81,12 +80,13 @@ def fit_steps(model: keras.Model, make_dataset: Callable[[int, int], tf.data.Dat
         callbacks.append(StepTimeLog(os.environ[STEP_LOG_ENV]))
     if os.environ.get(TENSORBOARD_ENV):
         callbacks += tensorboard_callbacks(run_log_dir(os.environ[TENSORBOARD_ENV], model.name), tensorboard_samples)
-    if replica_count() > 1:
+    replicas = model.distribute_strategy.num_replicas_in_sync  # the strategy the model was built under
+    if replicas > 1:
         prepare_for_replicas(model)
     start_step = start_epoch * steps_per_epoch
     dataset = make_dataset(start_step, total_steps - start_step)
-    if replica_count() > 1:
-        check_global_batch(dataset, replica_count())
+    if replicas > 1:
+        check_global_batch(dataset, replicas)
     return model.fit(dataset, epochs=epochs, steps_per_epoch=steps_per_epoch, callbacks=callbacks, verbose=verbose,
                      shuffle=False)
 
